@@ -1,0 +1,22 @@
+//! jiesu-core: the domain of a 12345 hotline with no I/O.
+//!
+//! A ticket (work order) is a stream of events. [`ticket::decide`] turns a command and the
+//! current state into new events, or refuses; [`ticket::evolve`] folds one event into the
+//! state. The allowed transitions are one table, [`ticket::TRANSITIONS`]. Everything here is
+//! synchronous and pure: storage, HTTP and clocks live in the crates around this one.
+#![deny(missing_docs)]
+
+pub mod directory;
+pub mod privacy;
+pub mod reference;
+pub mod role;
+pub mod ticket;
+
+pub use directory::{Directory, MemoryDirectory};
+pub use reference::{CatalogNode, Division, DivisionLevel, Unit, UnitKind};
+pub use role::{Actor, Role};
+pub use ticket::{
+    Caller, Channel, Command, CommandKind, DecideError, Event, EventRecord, Intake, ReplyOutcome,
+    ReviewDecision, Satisfaction, Status, TRANSITIONS, Ticket, TicketId, Urgency, decide, evolve,
+    execute, replay,
+};
