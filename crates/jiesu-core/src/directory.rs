@@ -44,7 +44,7 @@ impl MemoryDirectory {
     pub fn district_of(&self, street_code: &str) -> Option<&Division> {
         let street = self.divisions.get(street_code)?;
         (street.level == DivisionLevel::Street)
-            .then(|| street.parent_code.as_deref())
+            .then_some(street.parent_code.as_deref())
             .flatten()
             .and_then(|d| self.divisions.get(d))
     }

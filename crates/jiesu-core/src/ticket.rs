@@ -1184,11 +1184,10 @@ pub fn execute(
     dir: &dyn Directory,
 ) -> Result<(Vec<EventRecord>, Ticket), DecideError> {
     let events = decide(state, command, actor, dir)?;
-    let mut seq = state.map_or(0, |t| t.version);
+    let first = state.map_or(0, |t| t.version) + 1;
     let mut next = state.cloned();
     let mut records = Vec::with_capacity(events.len());
-    for event in events {
-        seq += 1;
+    for (seq, event) in (first..).zip(events) {
         let record = EventRecord {
             seq,
             at,
