@@ -14,6 +14,24 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// China Standard Time (UTC+8, no daylight saving): the day an order number belongs to.
+pub fn china_offset() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
+}
+
+/// The local (China) day of an instant, as `YYYYMMDD`.
+pub fn number_day(at: DateTime<Utc>) -> String {
+    at.with_timezone(&china_offset())
+        .format("%Y%m%d")
+        .to_string()
+}
+
+/// The human-readable order number: the local day and a six-digit sequence within the day,
+/// `20261123000042`. Past 999,999 orders in a day the sequence simply grows longer.
+pub fn ticket_number(day: &str, seq: u64) -> String {
+    format!("{day}{seq:06}")
+}
+
 /// Identifier of a ticket (a UUID chosen by the shell when the ticket is received).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]

@@ -1,0 +1,105 @@
+-- jiesu schema, SQLite. Keep in step with migrations/postgres (same tables and columns).
+-- Times are milliseconds since the Unix epoch (UTC); JSON is stored as TEXT.
+
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE divisions (
+    code        TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    level       TEXT NOT NULL,
+    parent_code TEXT
+);
+
+CREATE TABLE units (
+    code          TEXT PRIMARY KEY,
+    name          TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    district_code TEXT
+);
+
+CREATE TABLE catalog (
+    code         TEXT PRIMARY KEY,
+    name         TEXT NOT NULL,
+    level        INTEGER NOT NULL,
+    parent_code  TEXT,
+    default_unit TEXT
+);
+
+CREATE TABLE users (
+    name          TEXT PRIMARY KEY,
+    role          TEXT NOT NULL,
+    unit_code     TEXT REFERENCES units(code),
+    password_hash TEXT NOT NULL,
+    created_at    BIGINT NOT NULL
+);
+
+CREATE TABLE tokens (
+    hash       TEXT PRIMARY KEY,
+    user_name  TEXT NOT NULL REFERENCES users(name),
+    created_at BIGINT NOT NULL
+);
+
+-- Current state of each ticket: a fold of its events, with the columns lists filter on.
+CREATE TABLE tickets (
+    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    id            TEXT NOT NULL UNIQUE,
+    number        TEXT NOT NULL UNIQUE,
+    status        TEXT NOT NULL,
+    channel       TEXT NOT NULL,
+    urgency       TEXT NOT NULL,
+    lead_unit     TEXT,
+    district_code TEXT,
+    street_code   TEXT,
+    category_code TEXT,
+    caller_phone  TEXT NOT NULL,
+    title         TEXT,
+    content       TEXT NOT NULL,
+    received_at   BIGINT NOT NULL,
+    updated_at    BIGINT NOT NULL,
+    version       INTEGER NOT NULL,
+    state         TEXT NOT NULL
+);
+CREATE INDEX tickets_status ON tickets (status, seq);
+CREATE INDEX tickets_lead_unit ON tickets (lead_unit, seq);
+CREATE INDEX tickets_district ON tickets (district_code, seq);
+CREATE INDEX tickets_caller_phone ON tickets (caller_phone);
+
+-- Units currently involved in a ticket (lead and assisting): who may see it.
+CREATE TABLE ticket_units (
+    unit_code TEXT NOT NULL,
+    ticket_id TEXT NOT NULL,
+    PRIMARY KEY (unit_code, ticket_id)
+);
+CREATE INDEX ticket_units_ticket ON ticket_units (ticket_id);
+
+-- The append-only log: every change to every ticket, in order. `pos` orders the whole log.
+CREATE TABLE ticket_events (
+    pos       INTEGER PRIMARY KEY AUTOINCREMENT,
+    ticket_id TEXT NOT NULL,
+    seq       INTEGER NOT NULL,
+    kind      TEXT NOT NULL,
+    at        BIGINT NOT NULL,
+    actor     TEXT NOT NULL,
+    details   TEXT NOT NULL,
+    UNIQUE (ticket_id, seq)
+);
+
+CREATE TABLE idempotency_keys (
+    key        TEXT PRIMARY KEY,
+    ticket_id  TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+
+-- Last order number handed out per local day.
+CREATE TABLE day_counters (
+    day  TEXT PRIMARY KEY,
+    last BIGINT NOT NULL
+);
+
+CREATE TRIGGER ticket_events_no_update BEFORE UPDATE ON ticket_events
+BEGIN SELECT RAISE(ABORT, 'ticket_events is append-only'); END;
+CREATE TRIGGER ticket_events_no_delete BEFORE DELETE ON ticket_events
+BEGIN SELECT RAISE(ABORT, 'ticket_events is append-only'); END;

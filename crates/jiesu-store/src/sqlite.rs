@@ -1,0 +1,608 @@
+//! The embedded backend: one SQLite file in WAL mode.
+//!
+//! Writes go through a single connection (SQLite has one writer anyway, and a single
+//! connection avoids `SQLITE_BUSY` between our own writers); reads use a pool of read-only
+//! connections that WAL lets run beside the writer. `synchronous=FULL` makes each commit durable
+//! before it returns.
+
+use crate::{
+    Created, NewTicket, Reference, Store, StoreError, StoreResult, TicketFilter, TicketPage, User,
+    from_millis, millis,
+};
+use async_trait::async_trait;
+use jiesu_core::{
+    CatalogNode, Division, DivisionLevel, Event, EventRecord, Role, Ticket, TicketId, Unit,
+    UnitKind, evolve, number_day, ticket_number,
+};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Rows per multi-row INSERT (SQLite allows 32,766 bound variables per statement).
+const ROWS_PER_INSERT: usize = 1000;
+
+/// The SQLite store.
+#[derive(Clone)]
+pub struct SqliteStore {
+    write: SqlitePool,
+    read: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and runs the migrations.
+    pub async fn open(path: &Path) -> StoreResult<SqliteStore> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&write)
+            .await
+            .map_err(|e| StoreError::Other(format!("migration failed: {e}")))?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options.read_only(true))
+            .await?;
+        Ok(SqliteStore { write, read })
+    }
+}
+
+fn enum_text<T: serde::Serialize>(v: &T) -> StoreResult<String> {
+    match serde_json::to_value(v)? {
+        serde_json::Value::String(s) => Ok(s),
+        other => Err(StoreError::Other(format!("expected a string, got {other}"))),
+    }
+}
+
+fn text_enum<T: serde::de::DeserializeOwned>(s: &str) -> StoreResult<T> {
+    Ok(serde_json::from_value(serde_json::Value::String(
+        s.to_string(),
+    ))?)
+}
+
+/// Columns of the `tickets` table derived from the state.
+fn push_ticket_row(mut b: sqlx::query_builder::Separated<'_, Sqlite, &'static str>, t: &Ticket) {
+    b.push_bind(t.id.0.clone())
+        .push_bind(t.number.clone())
+        .push_bind(t.status.as_str())
+        .push_bind(t.intake.channel.as_str())
+        .push_bind(t.intake.urgency.as_str())
+        .push_bind(t.lead_unit.clone())
+        .push_bind(t.intake.district_code.clone())
+        .push_bind(t.intake.street_code.clone())
+        .push_bind(t.intake.category_code.clone())
+        .push_bind(t.intake.caller.phone.clone())
+        .push_bind(t.intake.title.clone())
+        .push_bind(t.intake.content.clone())
+        .push_bind(millis(t.received_at))
+        .push_bind(millis(t.updated_at))
+        .push_bind(i64::from(t.version))
+        .push_bind(serde_json::to_string(t).unwrap_or_default());
+}
+
+async fn insert_events(
+    tx: &mut Transaction<'_, Sqlite>,
+    records: &[(&TicketId, &EventRecord)],
+) -> StoreResult<()> {
+    for chunk in records.chunks(ROWS_PER_INSERT) {
+        let mut rows = Vec::with_capacity(chunk.len());
+        for (id, r) in chunk {
+            let tagged = serde_json::to_value(&r.event)?;
+            rows.push((
+                id.0.clone(),
+                i64::from(r.seq),
+                r.event.kind(),
+                millis(r.at),
+                serde_json::to_string(&r.actor)?,
+                serde_json::to_string(&tagged["details"])?,
+            ));
+        }
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO ticket_events (ticket_id, seq, kind, at, actor, details) ",
+        );
+        q.push_values(rows, |mut b, row| {
+            b.push_bind(row.0)
+                .push_bind(row.1)
+                .push_bind(row.2)
+                .push_bind(row.3)
+                .push_bind(row.4)
+                .push_bind(row.5);
+        });
+        q.build().execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+async fn set_ticket_units(
+    tx: &mut Transaction<'_, Sqlite>,
+    id: &TicketId,
+    t: &Ticket,
+) -> StoreResult<()> {
+    sqlx::query("DELETE FROM ticket_units WHERE ticket_id = $1")
+        .bind(&id.0)
+        .execute(&mut **tx)
+        .await?;
+    let units: Vec<&String> = t.lead_unit.iter().chain(&t.assisting_units).collect();
+    if units.is_empty() {
+        return Ok(());
+    }
+    let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO ticket_units (unit_code, ticket_id) ");
+    q.push_values(units, |mut b, u| {
+        b.push_bind(u.clone()).push_bind(id.0.clone());
+    });
+    q.build().execute(&mut **tx).await?;
+    Ok(())
+}
+
+fn ticket_from_state(state: &str) -> StoreResult<Ticket> {
+    Ok(serde_json::from_str(state)?)
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn replace_reference(&self, r: &Reference) -> StoreResult<()> {
+        let mut tx = self.write.begin().await?;
+        for table in ["divisions", "units", "catalog"] {
+            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
+                .execute(&mut *tx)
+                .await?;
+        }
+        for chunk in r.divisions.chunks(ROWS_PER_INSERT) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO divisions (code, name, level, parent_code) ",
+            );
+            q.push_values(chunk, |mut b, d| {
+                b.push_bind(d.code.clone())
+                    .push_bind(d.name.clone())
+                    .push_bind(enum_text(&d.level).unwrap_or_default())
+                    .push_bind(d.parent_code.clone());
+            });
+            q.build().execute(&mut *tx).await?;
+        }
+        for chunk in r.units.chunks(ROWS_PER_INSERT) {
+            let mut q =
+                QueryBuilder::<Sqlite>::new("INSERT INTO units (code, name, kind, district_code) ");
+            q.push_values(chunk, |mut b, u| {
+                b.push_bind(u.code.clone())
+                    .push_bind(u.name.clone())
+                    .push_bind(enum_text(&u.kind).unwrap_or_default())
+                    .push_bind(u.district_code.clone());
+            });
+            q.build().execute(&mut *tx).await?;
+        }
+        for chunk in r.catalog.chunks(ROWS_PER_INSERT) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO catalog (code, name, level, parent_code, default_unit) ",
+            );
+            q.push_values(chunk, |mut b, c| {
+                b.push_bind(c.code.clone())
+                    .push_bind(c.name.clone())
+                    .push_bind(i64::from(c.level))
+                    .push_bind(c.parent_code.clone())
+                    .push_bind(c.default_unit.clone());
+            });
+            q.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn reference(&self) -> StoreResult<Reference> {
+        let mut r = Reference::default();
+        for row in sqlx::query("SELECT code, name, level, parent_code FROM divisions ORDER BY code")
+            .fetch_all(&self.read)
+            .await?
+        {
+            r.divisions.push(Division {
+                code: row.try_get("code")?,
+                name: row.try_get("name")?,
+                level: text_enum::<DivisionLevel>(row.try_get("level")?)?,
+                parent_code: row.try_get("parent_code")?,
+            });
+        }
+        for row in sqlx::query("SELECT code, name, kind, district_code FROM units ORDER BY code")
+            .fetch_all(&self.read)
+            .await?
+        {
+            r.units.push(Unit {
+                code: row.try_get("code")?,
+                name: row.try_get("name")?,
+                kind: text_enum::<UnitKind>(row.try_get("kind")?)?,
+                district_code: row.try_get("district_code")?,
+            });
+        }
+        for row in sqlx::query(
+            "SELECT code, name, level, parent_code, default_unit FROM catalog ORDER BY code",
+        )
+        .fetch_all(&self.read)
+        .await?
+        {
+            let level: i64 = row.try_get("level")?;
+            r.catalog.push(CatalogNode {
+                code: row.try_get("code")?,
+                name: row.try_get("name")?,
+                level: u8::try_from(level).unwrap_or(0),
+                parent_code: row.try_get("parent_code")?,
+                default_unit: row.try_get("default_unit")?,
+            });
+        }
+        Ok(r)
+    }
+
+    async fn meta(&self, key: &str) -> StoreResult<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.read)
+            .await?)
+    }
+
+    async fn set_meta(&self, key: &str, value: &str) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO meta (key, value) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn create_tickets(&self, batch: Vec<NewTicket>) -> StoreResult<Vec<Created>> {
+        let mut tx = self.write.begin().await?;
+
+        // Keys already in the database.
+        let keys: Vec<&str> = batch
+            .iter()
+            .filter_map(|n| n.idempotency_key.as_deref())
+            .collect();
+        let mut seen: HashMap<String, Ticket> = HashMap::new();
+        for chunk in keys.chunks(ROWS_PER_INSERT) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "SELECT k.key, t.state FROM idempotency_keys k JOIN tickets t ON t.id = k.ticket_id \
+                 WHERE k.key IN (",
+            );
+            let mut sep = q.separated(", ");
+            for k in chunk {
+                sep.push_bind(*k);
+            }
+            q.push(")");
+            for row in q.build().fetch_all(&mut *tx).await? {
+                let key: String = row.try_get("key")?;
+                seen.insert(key, ticket_from_state(row.try_get("state")?)?);
+            }
+        }
+
+        // Which inputs create a ticket: not seen before, not repeated earlier in the batch.
+        let mut fresh: Vec<usize> = Vec::new();
+        let mut first_in_batch: HashMap<&str, usize> = HashMap::new();
+        let mut per_day: BTreeMap<String, u64> = BTreeMap::new();
+        for (i, n) in batch.iter().enumerate() {
+            if let Some(k) = n.idempotency_key.as_deref() {
+                if seen.contains_key(k) || first_in_batch.contains_key(k) {
+                    continue;
+                }
+                first_in_batch.insert(k, i);
+            }
+            fresh.push(i);
+            *per_day.entry(number_day(n.received_at)).or_default() += 1;
+        }
+
+        // Allocate order numbers: one counter update per local day in the batch.
+        let mut next_seq: HashMap<String, u64> = HashMap::new();
+        for (day, count) in &per_day {
+            let count = i64::try_from(*count).unwrap_or(i64::MAX);
+            let last: i64 = sqlx::query_scalar(
+                "INSERT INTO day_counters (day, last) VALUES ($1, $2) \
+                 ON CONFLICT (day) DO UPDATE SET last = day_counters.last + excluded.last \
+                 RETURNING last",
+            )
+            .bind(day)
+            .bind(count)
+            .fetch_one(&mut *tx)
+            .await?;
+            next_seq.insert(day.clone(), u64::try_from(last - count + 1).unwrap_or(1));
+        }
+
+        // Fold each new ticket's first event into its state.
+        let mut created: HashMap<usize, (EventRecord, Ticket)> = HashMap::new();
+        for &i in &fresh {
+            let n = &batch[i];
+            let day = number_day(n.received_at);
+            let seq = next_seq.entry(day.clone()).or_insert(1);
+            let number = ticket_number(&day, *seq);
+            *seq += 1;
+            let record = EventRecord {
+                seq: 1,
+                at: n.received_at,
+                actor: n.actor.clone(),
+                event: Event::Received {
+                    id: n.id.clone(),
+                    number,
+                    intake: n.intake.clone(),
+                },
+            };
+            let ticket = evolve(None, &record)
+                .ok_or_else(|| StoreError::Other("a received event made no ticket".into()))?;
+            created.insert(i, (record, ticket));
+        }
+
+        let rows: Vec<&Ticket> = fresh.iter().map(|i| &created[i].1).collect();
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO tickets (id, number, status, channel, urgency, lead_unit, \
+                 district_code, street_code, category_code, caller_phone, title, content, \
+                 received_at, updated_at, version, state) ",
+            );
+            q.push_values(chunk, |b, t| push_ticket_row(b, t));
+            q.build().execute(&mut *tx).await?;
+        }
+        let events: Vec<(&TicketId, &EventRecord)> = fresh
+            .iter()
+            .map(|i| (&created[i].1.id, &created[i].0))
+            .collect();
+        insert_events(&mut tx, &events).await?;
+        let key_rows: Vec<(&str, &str, i64)> = fresh
+            .iter()
+            .filter_map(|&i| {
+                let n = &batch[i];
+                let k = n.idempotency_key.as_deref()?;
+                Some((k, n.id.0.as_str(), millis(n.received_at)))
+            })
+            .collect();
+        for chunk in key_rows.chunks(ROWS_PER_INSERT) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO idempotency_keys (key, ticket_id, created_at) ",
+            );
+            q.push_values(chunk, |mut b, (k, id, at)| {
+                b.push_bind(*k).push_bind(*id).push_bind(*at);
+            });
+            q.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+
+        // Answer every input in order.
+        let mut out = Vec::with_capacity(batch.len());
+        for (i, n) in batch.iter().enumerate() {
+            if let Some((_, t)) = created.get(&i) {
+                out.push(Created {
+                    ticket: t.clone(),
+                    existed: false,
+                });
+                continue;
+            }
+            let key = n.idempotency_key.as_deref().unwrap_or_default();
+            let ticket = match seen.get(key) {
+                Some(t) => t.clone(),
+                None => {
+                    let first = first_in_batch.get(key).copied().unwrap_or(i);
+                    created
+                        .get(&first)
+                        .map(|(_, t)| t.clone())
+                        .ok_or_else(|| StoreError::Other("lost a batch entry".into()))?
+                }
+            };
+            out.push(Created {
+                ticket,
+                existed: true,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn ticket(&self, id_or_number: &str) -> StoreResult<Ticket> {
+        let state: String =
+            sqlx::query_scalar("SELECT state FROM tickets WHERE id = $1 OR number = $1")
+                .bind(id_or_number)
+                .fetch_one(&self.read)
+                .await?;
+        ticket_from_state(&state)
+    }
+
+    async fn events(&self, id: &TicketId) -> StoreResult<Vec<EventRecord>> {
+        let rows = sqlx::query(
+            "SELECT seq, kind, at, actor, details FROM ticket_events WHERE ticket_id = $1 ORDER BY seq",
+        )
+        .bind(&id.0)
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter()
+            .map(|row| {
+                let kind: String = row.try_get("kind")?;
+                let details: String = row.try_get("details")?;
+                let event: Event = serde_json::from_value(serde_json::json!({
+                    "kind": kind,
+                    "details": serde_json::from_str::<serde_json::Value>(&details)?,
+                }))?;
+                Ok(EventRecord {
+                    seq: u32::try_from(row.try_get::<i64, _>("seq")?).unwrap_or(0),
+                    at: from_millis(row.try_get("at")?)?,
+                    actor: serde_json::from_str(row.try_get("actor")?)?,
+                    event,
+                })
+            })
+            .collect()
+    }
+
+    async fn append(
+        &self,
+        expected_version: u32,
+        records: &[EventRecord],
+        state: &Ticket,
+    ) -> StoreResult<()> {
+        let mut tx = self.write.begin().await?;
+        let previous: Option<(Option<String>, String)> =
+            sqlx::query_as("SELECT lead_unit, state FROM tickets WHERE id = $1 AND version = $2")
+                .bind(&state.id.0)
+                .bind(i64::from(expected_version))
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((_, previous_state)) = previous else {
+            return Err(StoreError::Conflict(format!(
+                "ticket {} changed meanwhile; reload and try again",
+                state.number
+            )));
+        };
+        let result = sqlx::query(
+            "UPDATE tickets SET status = $1, urgency = $2, lead_unit = $3, updated_at = $4, \
+             version = $5, state = $6 WHERE id = $7 AND version = $8",
+        )
+        .bind(state.status.as_str())
+        .bind(state.intake.urgency.as_str())
+        .bind(state.lead_unit.clone())
+        .bind(millis(state.updated_at))
+        .bind(i64::from(state.version))
+        .bind(serde_json::to_string(state)?)
+        .bind(&state.id.0)
+        .bind(i64::from(expected_version))
+        .execute(&mut *tx)
+        .await?;
+        if result.rows_affected() != 1 {
+            return Err(StoreError::Conflict(format!(
+                "ticket {} changed meanwhile; reload and try again",
+                state.number
+            )));
+        }
+        let events: Vec<(&TicketId, &EventRecord)> =
+            records.iter().map(|r| (&state.id, r)).collect();
+        insert_events(&mut tx, &events).await?;
+        let before = ticket_from_state(&previous_state)?;
+        if before.lead_unit != state.lead_unit || before.assisting_units != state.assisting_units {
+            set_ticket_units(&mut tx, &state.id, state).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn list_tickets(&self, f: &TicketFilter) -> StoreResult<TicketPage> {
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT seq, state FROM tickets t WHERE 1 = 1");
+        if let Some(s) = f.status {
+            q.push(" AND status = ").push_bind(s.as_str());
+        }
+        if let Some(u) = &f.unit {
+            q.push(" AND id IN (SELECT ticket_id FROM ticket_units WHERE unit_code = ")
+                .push_bind(u.clone())
+                .push(")");
+        }
+        if let Some(d) = &f.district {
+            q.push(" AND district_code = ").push_bind(d.clone());
+        }
+        if let Some(p) = &f.caller_phone {
+            q.push(" AND caller_phone = ").push_bind(p.clone());
+        }
+        if let Some(text) = &f.text {
+            let escaped = text
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            let pattern = format!("%{escaped}%");
+            q.push(" AND (title LIKE ")
+                .push_bind(pattern.clone())
+                .push(" ESCAPE '\\' OR content LIKE ")
+                .push_bind(pattern)
+                .push(" ESCAPE '\\')");
+        }
+        if let Some(c) = f.cursor {
+            q.push(" AND seq < ").push_bind(c);
+        }
+        let limit = f.limit.clamp(1, 500);
+        q.push(" ORDER BY seq DESC LIMIT ")
+            .push_bind(i64::from(limit) + 1);
+        let rows = q.build().fetch_all(&self.read).await?;
+        let more = rows.len() > limit as usize;
+        let mut items = Vec::with_capacity(rows.len());
+        let mut last = None;
+        for row in rows.into_iter().take(limit as usize) {
+            last = Some(row.try_get::<i64, _>("seq")?);
+            items.push(ticket_from_state(row.try_get("state")?)?);
+        }
+        Ok(TicketPage {
+            items,
+            next_cursor: if more { last } else { None },
+        })
+    }
+
+    async fn count_tickets(&self) -> StoreResult<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tickets")
+            .fetch_one(&self.read)
+            .await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn create_user(&self, user: &User) -> StoreResult<()> {
+        let result = sqlx::query(
+            "INSERT INTO users (name, role, unit_code, password_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(&user.name)
+        .bind(user.role.as_str())
+        .bind(user.unit.clone())
+        .bind(&user.password_hash)
+        .bind(millis(chrono::Utc::now()))
+        .execute(&self.write)
+        .await?;
+        if result.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!(
+                "user '{}' already exists",
+                user.name
+            )));
+        }
+        Ok(())
+    }
+
+    async fn user(&self, name: &str) -> StoreResult<User> {
+        let row =
+            sqlx::query("SELECT name, role, unit_code, password_hash FROM users WHERE name = $1")
+                .bind(name)
+                .fetch_one(&self.read)
+                .await?;
+        user_from_row(&row)
+    }
+
+    async fn add_token(&self, token_hash: &str, user: &str) -> StoreResult<()> {
+        sqlx::query("INSERT INTO tokens (hash, user_name, created_at) VALUES ($1, $2, $3)")
+            .bind(token_hash)
+            .bind(user)
+            .bind(millis(chrono::Utc::now()))
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn user_by_token(&self, token_hash: &str) -> StoreResult<User> {
+        let row = sqlx::query(
+            "SELECT u.name, u.role, u.unit_code, u.password_hash FROM tokens t \
+             JOIN users u ON u.name = t.user_name WHERE t.hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_one(&self.read)
+        .await?;
+        user_from_row(&row)
+    }
+}
+
+fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<User> {
+    let role: String = row.try_get("role")?;
+    Ok(User {
+        name: row.try_get("name")?,
+        role: Role::from_str(&role).map_err(|e| StoreError::Other(e.to_string()))?,
+        unit: row.try_get("unit_code")?,
+        password_hash: row.try_get("password_hash")?,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,328 @@
+//! The store story on a real SQLite file.
+
+use super::*;
+use crate::IntakeQueue;
+use chrono::{TimeZone, Utc};
+use jiesu_core::{
+    Actor, Caller, Channel, Command, Intake, MemoryDirectory, Status, Urgency, execute,
+};
+use std::sync::Arc;
+
+fn intake(content: &str) -> Intake {
+    Intake {
+        channel: Channel::Phone,
+        title: Some("噪音扰民".into()),
+        content: content.into(),
+        caller: Caller {
+            name: "李四".into(),
+            phone: "13900001111".into(),
+        },
+        address: Some("海淀区北下关".into()),
+        district_code: Some("110108".into()),
+        street_code: None,
+        category_code: None,
+        urgency: Urgency::Normal,
+        confidential: false,
+        external_ref: None,
+    }
+}
+
+fn new_ticket(content: &str, key: Option<&str>, hour: u32) -> NewTicket {
+    NewTicket {
+        id: TicketId(uuid::Uuid::now_v7().to_string()),
+        intake: intake(content),
+        actor: Actor::new("agent1", Role::Agent),
+        received_at: Utc.with_ymd_and_hms(2026, 11, 23, hour, 0, 0).unwrap(),
+        idempotency_key: key.map(String::from),
+    }
+}
+
+async fn open() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("jiesu.db"))
+        .await
+        .unwrap();
+    let reference = Reference {
+        units: vec![
+            Unit {
+                code: "cgw".into(),
+                name: "城管委".into(),
+                kind: UnitKind::Bureau,
+                district_code: None,
+            },
+            Unit {
+                code: "swj".into(),
+                name: "水务局".into(),
+                kind: UnitKind::Bureau,
+                district_code: None,
+            },
+        ],
+        ..Reference::default()
+    };
+    store.replace_reference(&reference).await.unwrap();
+    (dir, store)
+}
+
+fn directory() -> MemoryDirectory {
+    MemoryDirectory::new(
+        ["cgw", "swj"].map(|c| Unit {
+            code: c.into(),
+            name: c.into(),
+            kind: UnitKind::Bureau,
+            district_code: None,
+        }),
+        [],
+        [],
+    )
+}
+
+#[tokio::test]
+async fn numbers_run_per_china_day_and_tickets_read_back() {
+    let (_d, store) = open().await;
+    // 16:00 UTC on the 23rd is midnight of the 24th in Beijing.
+    let created = store
+        .create_tickets(vec![
+            new_ticket("a", None, 1),
+            new_ticket("b", None, 2),
+            new_ticket("c", None, 16),
+        ])
+        .await
+        .unwrap();
+    let numbers: Vec<_> = created.iter().map(|c| c.ticket.number.as_str()).collect();
+    assert_eq!(
+        numbers,
+        ["20261123000001", "20261123000002", "20261124000001"]
+    );
+    let more = store
+        .create_tickets(vec![new_ticket("d", None, 3)])
+        .await
+        .unwrap();
+    assert_eq!(more[0].ticket.number, "20261123000003");
+
+    let t = &created[1].ticket;
+    assert_eq!(store.ticket(&t.id.0).await.unwrap(), *t);
+    assert_eq!(store.ticket(&t.number).await.unwrap(), *t);
+    let events = store.events(&t.id).await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(jiesu_core::replay(&events).as_ref(), Some(t));
+    assert!(matches!(
+        store.ticket("nope").await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+#[tokio::test]
+async fn idempotency_key_never_makes_a_second_ticket() {
+    let (_d, store) = open().await;
+    let first = store
+        .create_tickets(vec![new_ticket("x", Some("agent1:k1"), 1)])
+        .await
+        .unwrap();
+    // Same key again, and twice within one batch.
+    let again = store
+        .create_tickets(vec![
+            new_ticket("x", Some("agent1:k1"), 1),
+            new_ticket("y", Some("agent1:k2"), 1),
+            new_ticket("y", Some("agent1:k2"), 1),
+        ])
+        .await
+        .unwrap();
+    assert!(again[0].existed);
+    assert_eq!(again[0].ticket.id, first[0].ticket.id);
+    assert!(!again[1].existed);
+    assert!(again[2].existed);
+    assert_eq!(again[1].ticket.id, again[2].ticket.id);
+    assert_eq!(store.count_tickets().await.unwrap(), 2);
+}
+
+#[tokio::test]
+async fn stale_append_conflicts_and_changes_nothing() {
+    let (_d, store) = open().await;
+    let t = store
+        .create_tickets(vec![new_ticket("a", None, 1)])
+        .await
+        .unwrap()
+        .remove(0)
+        .ticket;
+    let dir = directory();
+    let admin = Actor::new("root", Role::Admin);
+    let dispatch = |u: &str| Command::Dispatch {
+        lead_unit: u.into(),
+        assisting_units: vec![],
+        note: None,
+    };
+    let (records, next) = execute(Some(&t), &dispatch("cgw"), &admin, Utc::now(), &dir).unwrap();
+    store.append(t.version, &records, &next).await.unwrap();
+    // A second writer that read the old version loses.
+    let (records2, next2) = execute(Some(&t), &dispatch("swj"), &admin, Utc::now(), &dir).unwrap();
+    let err = store
+        .append(t.version, &records2, &next2)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)));
+    let stored = store.ticket(&t.id.0).await.unwrap();
+    assert_eq!(stored.lead_unit.as_deref(), Some("cgw"));
+    assert_eq!(store.events(&t.id).await.unwrap().len(), 2);
+
+    // Units see the tickets they are involved in.
+    let mine = store
+        .list_tickets(&TicketFilter {
+            unit: Some("cgw".into()),
+            limit: 10,
+            ..TicketFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(mine.items.len(), 1);
+    let theirs = store
+        .list_tickets(&TicketFilter {
+            unit: Some("swj".into()),
+            limit: 10,
+            ..TicketFilter::default()
+        })
+        .await
+        .unwrap();
+    assert!(theirs.items.is_empty());
+}
+
+#[tokio::test]
+async fn event_log_is_append_only() {
+    let (_d, store) = open().await;
+    store
+        .create_tickets(vec![new_ticket("a", None, 1)])
+        .await
+        .unwrap();
+    let err = sqlx::query("UPDATE ticket_events SET kind = 'x'")
+        .execute(&store.write)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("append-only"));
+    assert!(
+        sqlx::query("DELETE FROM ticket_events")
+            .execute(&store.write)
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn lists_filter_and_page_with_a_cursor() {
+    let (_d, store) = open().await;
+    let batch = (0..25)
+        .map(|i| {
+            new_ticket(
+                if i % 5 == 0 {
+                    "水管爆裂 100%"
+                } else {
+                    "噪音"
+                },
+                None,
+                1,
+            )
+        })
+        .collect();
+    store.create_tickets(batch).await.unwrap();
+    let mut cursor = None;
+    let mut seen = Vec::new();
+    loop {
+        let page = store
+            .list_tickets(&TicketFilter {
+                cursor,
+                limit: 10,
+                ..TicketFilter::default()
+            })
+            .await
+            .unwrap();
+        seen.extend(page.items.into_iter().map(|t| t.number));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 25);
+    assert_eq!(seen[0], "20261123000025", "newest first");
+    let mut sorted = seen.clone();
+    sorted.sort_unstable_by(|a, b| b.cmp(a));
+    assert_eq!(seen, sorted);
+
+    let hits = store
+        .list_tickets(&TicketFilter {
+            text: Some("100%".into()),
+            status: Some(Status::Received),
+            limit: 50,
+            ..TicketFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(hits.items.len(), 5);
+    let none = store
+        .list_tickets(&TicketFilter {
+            text: Some("10_%".into()),
+            limit: 50,
+            ..TicketFilter::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        none.items.is_empty(),
+        "LIKE wildcards in the query are literal"
+    );
+}
+
+#[tokio::test]
+async fn group_commit_gives_every_concurrent_ticket_its_own_number() {
+    let (dir, store) = open().await;
+    let store: crate::DynStore = Arc::new(store);
+    let queue = IntakeQueue::start(store.clone());
+    let tasks: Vec<_> = (0..300)
+        .map(|i| {
+            let q = queue.clone();
+            tokio::spawn(async move { q.create(new_ticket(&format!("t{i}"), None, 1)).await })
+        })
+        .collect();
+    let mut numbers = std::collections::HashSet::new();
+    for t in tasks {
+        numbers.insert(t.await.unwrap().unwrap().ticket.number);
+    }
+    assert_eq!(numbers.len(), 300);
+    drop(queue);
+    drop(store);
+    // Everything acknowledged is in the file after reopening.
+    let reopened = SqliteStore::open(&dir.path().join("jiesu.db"))
+        .await
+        .unwrap();
+    assert_eq!(reopened.count_tickets().await.unwrap(), 300);
+}
+
+#[tokio::test]
+async fn users_and_tokens() {
+    let (_d, store) = open().await;
+    let user = User {
+        name: "u1".into(),
+        role: Role::Unit,
+        unit: Some("cgw".into()),
+        password_hash: "$argon2id$x".into(),
+    };
+    store.create_user(&user).await.unwrap();
+    assert!(matches!(
+        store.create_user(&user).await,
+        Err(StoreError::Conflict(_))
+    ));
+    store.add_token("h1", "u1").await.unwrap();
+    let found = store.user_by_token("h1").await.unwrap();
+    assert_eq!(
+        (found.role, found.unit.as_deref()),
+        (Role::Unit, Some("cgw"))
+    );
+    assert!(matches!(
+        store.user_by_token("h2").await,
+        Err(StoreError::NotFound)
+    ));
+    // A unit user must belong to an existing unit.
+    let ghost = User {
+        name: "u2".into(),
+        unit: Some("nope".into()),
+        ..user
+    };
+    assert!(store.create_user(&ghost).await.is_err());
+}
