@@ -294,6 +294,7 @@ pub enum Command {
         /// 主办 the unit responsible.
         lead_unit: String,
         /// 协办 units that help.
+        #[serde(default)]
         assisting_units: Vec<String>,
         /// Instructions for the unit.
         note: Option<String>,
@@ -312,11 +313,13 @@ pub enum Command {
         /// The new lead unit when upholding.
         redispatch_to: Option<String>,
         /// Assisting units for the re-dispatch.
+        #[serde(default)]
         assisting_units: Vec<String>,
         /// Reviewer's note.
         note: Option<String>,
     },
     /// 延期申请: the lead unit asks for more time.
+    #[serde(rename = "extension")]
     RequestExtension {
         /// Working days asked for (1 to 30).
         days: u32,
@@ -324,6 +327,7 @@ pub enum Command {
         reason: String,
     },
     /// Grant or refuse a pending extension.
+    #[serde(rename = "extension_decision")]
     DecideExtension {
         /// Granted or refused.
         granted: bool,

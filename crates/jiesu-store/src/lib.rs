@@ -77,6 +77,17 @@ pub struct Created {
     pub existed: bool,
 }
 
+/// New events for one ticket and the state they lead to.
+#[derive(Debug, Clone)]
+pub struct Append {
+    /// The version the events were decided on.
+    pub expected_version: u32,
+    /// The new events, numbered from `expected_version + 1`.
+    pub records: Vec<EventRecord>,
+    /// The state after them.
+    pub state: Ticket,
+}
+
 /// Filters for listing tickets. Pages run newest first.
 #[derive(Debug, Clone, Default)]
 pub struct TicketFilter {
@@ -167,7 +178,16 @@ pub trait Store: Send + Sync + 'static {
         expected_version: u32,
         records: &[EventRecord],
         state: &Ticket,
-    ) -> StoreResult<()>;
+    ) -> StoreResult<()> {
+        self.append_many(&[Append {
+            expected_version,
+            records: records.to_vec(),
+            state: state.clone(),
+        }])
+        .await
+    }
+    /// Several appends in one transaction: all of them, or none when any conflicts.
+    async fn append_many(&self, appends: &[Append]) -> StoreResult<()>;
     /// A page of tickets.
     async fn list_tickets(&self, filter: &TicketFilter) -> StoreResult<TicketPage>;
     /// Number of tickets.

@@ -6,8 +6,8 @@
 //! before it returns.
 
 use crate::{
-    Created, NewTicket, Reference, Store, StoreError, StoreResult, TicketFilter, TicketPage, User,
-    from_millis, millis,
+    Append, Created, NewTicket, Reference, Store, StoreError, StoreResult, TicketFilter,
+    TicketPage, User, from_millis, millis,
 };
 use async_trait::async_trait;
 use jiesu_core::{
@@ -437,52 +437,45 @@ impl Store for SqliteStore {
             .collect()
     }
 
-    async fn append(
-        &self,
-        expected_version: u32,
-        records: &[EventRecord],
-        state: &Ticket,
-    ) -> StoreResult<()> {
+    async fn append_many(&self, appends: &[Append]) -> StoreResult<()> {
         let mut tx = self.write.begin().await?;
-        let previous: Option<(Option<String>, String)> =
-            sqlx::query_as("SELECT lead_unit, state FROM tickets WHERE id = $1 AND version = $2")
-                .bind(&state.id.0)
-                .bind(i64::from(expected_version))
-                .fetch_optional(&mut *tx)
-                .await?;
-        let Some((_, previous_state)) = previous else {
-            return Err(StoreError::Conflict(format!(
-                "ticket {} changed meanwhile; reload and try again",
-                state.number
-            )));
-        };
-        let result = sqlx::query(
-            "UPDATE tickets SET status = $1, urgency = $2, lead_unit = $3, updated_at = $4, \
-             version = $5, state = $6 WHERE id = $7 AND version = $8",
-        )
-        .bind(state.status.as_str())
-        .bind(state.intake.urgency.as_str())
-        .bind(state.lead_unit.clone())
-        .bind(millis(state.updated_at))
-        .bind(i64::from(state.version))
-        .bind(serde_json::to_string(state)?)
-        .bind(&state.id.0)
-        .bind(i64::from(expected_version))
-        .execute(&mut *tx)
-        .await?;
-        if result.rows_affected() != 1 {
-            return Err(StoreError::Conflict(format!(
-                "ticket {} changed meanwhile; reload and try again",
-                state.number
-            )));
+        let mut events: Vec<(&TicketId, &EventRecord)> = Vec::new();
+        for a in appends {
+            let state = &a.state;
+            let conflict = || {
+                StoreError::Conflict(format!(
+                    "ticket {} changed meanwhile; reload and try again",
+                    state.number
+                ))
+            };
+            let previous: Option<String> =
+                sqlx::query_scalar("SELECT state FROM tickets WHERE id = $1 AND version = $2")
+                    .bind(&state.id.0)
+                    .bind(i64::from(a.expected_version))
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let before = ticket_from_state(&previous.ok_or_else(conflict)?)?;
+            sqlx::query(
+                "UPDATE tickets SET status = $1, urgency = $2, lead_unit = $3, updated_at = $4, \
+                 version = $5, state = $6 WHERE id = $7",
+            )
+            .bind(state.status.as_str())
+            .bind(state.intake.urgency.as_str())
+            .bind(state.lead_unit.clone())
+            .bind(millis(state.updated_at))
+            .bind(i64::from(state.version))
+            .bind(serde_json::to_string(state)?)
+            .bind(&state.id.0)
+            .execute(&mut *tx)
+            .await?;
+            if before.lead_unit != state.lead_unit
+                || before.assisting_units != state.assisting_units
+            {
+                set_ticket_units(&mut tx, &state.id, state).await?;
+            }
+            events.extend(a.records.iter().map(|r| (&state.id, r)));
         }
-        let events: Vec<(&TicketId, &EventRecord)> =
-            records.iter().map(|r| (&state.id, r)).collect();
         insert_events(&mut tx, &events).await?;
-        let before = ticket_from_state(&previous_state)?;
-        if before.lead_unit != state.lead_unit || before.assisting_units != state.assisting_units {
-            set_ticket_units(&mut tx, &state.id, state).await?;
-        }
         tx.commit().await?;
         Ok(())
     }

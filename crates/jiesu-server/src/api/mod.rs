@@ -1,0 +1,15 @@
+//! The API resources, one module each.
+
+pub mod health;
+pub mod openapi;
+pub mod reference;
+pub mod session;
+pub mod tickets;
+
+use crate::error::AppError;
+use axum::http::Uri;
+
+/// Unknown paths under `/api/v1` answer with our JSON 404.
+pub async fn not_found(uri: Uri) -> AppError {
+    AppError::NotFound(format!("no API endpoint at {}", uri.path()))
+}

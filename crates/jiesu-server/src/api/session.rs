@@ -1,0 +1,61 @@
+//! Sign-in: `POST /api/v1/auth/token` exchanges a name and password for a bearer token;
+//! `GET /api/v1/me` says who the token belongs to.
+
+use crate::AppState;
+use crate::auth::{Principal, new_token, verify_password};
+use crate::error::{ApiResult, AppError};
+use crate::extract::ApiJson;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use jiesu_store::StoreError;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// Routes of this module.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/auth/token", post(sign_in))
+        .route("/me", get(me))
+}
+
+#[derive(Deserialize)]
+struct SignIn {
+    name: String,
+    password: String,
+}
+
+fn user_json(user: &jiesu_store::User) -> Value {
+    json!({"name": user.name, "role": user.role, "unit": user.unit})
+}
+
+async fn sign_in(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<SignIn>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let refused = || AppError::Unauthorized("wrong name or password".into());
+    let user = match state.store.user(&body.name).await {
+        Ok(u) => u,
+        Err(StoreError::NotFound) => return Err(refused()),
+        Err(e) => return Err(e.into()),
+    };
+    let hash = user.password_hash.clone();
+    let password = body.password;
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    if !ok {
+        return Err(refused());
+    }
+    let (token, hash) = new_token();
+    state.store.add_token(&hash, &user.name).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"token": token, "user": user_json(&user)})),
+    ))
+}
+
+async fn me(Principal(user): Principal) -> Json<Value> {
+    Json(user_json(&user))
+}

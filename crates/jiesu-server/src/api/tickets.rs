@@ -1,0 +1,244 @@
+//! Tickets: create, read, list, and one `POST /tickets/{id}/{action}` per lifecycle command.
+//!
+//! A unit user sees only the tickets its unit is involved in (any other is 404 to it), with the
+//! caller's phone masked and the name hidden on confidential tickets.
+
+use crate::AppState;
+use crate::auth::Principal;
+use crate::error::{ApiResult, AppError};
+use crate::extract::{ApiJson, from_value, parse_json};
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use jiesu_core::ticket::commands_in;
+use jiesu_core::{Command, CommandKind, EventRecord, Intake, Status, Ticket, TicketId, execute};
+use jiesu_store::{NewTicket, StoreError, TicketFilter};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// Routes of this module.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/tickets", post(create).get(list))
+        .route("/tickets/{id}", get(show))
+        .route("/tickets/{id}/{action}", post(act))
+}
+
+/// How many times a command is retried when another writer changed the ticket meanwhile.
+const RETRIES: usize = 3;
+
+/// The ticket as this principal may see it, with the actions it may take now.
+pub fn view(ticket: Ticket, who: &Principal) -> Value {
+    let ticket = if who.unit_scope().is_some() {
+        ticket.redacted_for_unit()
+    } else {
+        ticket
+    };
+    let role = who.0.role;
+    let actions: Vec<&str> = commands_in(ticket.status)
+        .filter(|k| role == jiesu_core::Role::Admin || k.roles().contains(&role))
+        .map(CommandKind::as_str)
+        .collect();
+    let mut v = serde_json::to_value(&ticket).unwrap_or(Value::Null);
+    v["allowed_actions"] = json!(actions);
+    v
+}
+
+/// Loads a ticket the principal may see, or 404.
+async fn visible(state: &AppState, who: &Principal, id: &str) -> ApiResult<Ticket> {
+    let missing = || AppError::NotFound(format!("no ticket '{id}'"));
+    let ticket = match state.store.ticket(id).await {
+        Ok(t) => t,
+        Err(StoreError::NotFound) => return Err(missing()),
+        Err(e) => return Err(e.into()),
+    };
+    match who.unit_scope() {
+        Some(unit) if !ticket.involves_unit(unit) => Err(missing()),
+        _ => Ok(ticket),
+    }
+}
+
+fn idempotency_key(headers: &HeaderMap, who: &Principal) -> ApiResult<Option<String>> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && k.len() <= 200)
+        .ok_or_else(|| {
+            AppError::invalid(
+                "Idempotency-Key",
+                "must be 1 to 200 visible ASCII characters",
+            )
+        })?;
+    // Keys are per user: two agents cannot collide by accident.
+    Ok(Some(format!("{}:{key}", who.0.name)))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    who: Principal,
+    headers: HeaderMap,
+    ApiJson(intake): ApiJson<Intake>,
+) -> ApiResult<Response> {
+    who.require(CommandKind::Receive.roles(), "create tickets")?;
+    let intake = intake.validate(state.directory.as_ref())?;
+    let created = state
+        .intake
+        .create(NewTicket {
+            id: TicketId(uuid::Uuid::now_v7().to_string()),
+            intake,
+            actor: who.0.actor(),
+            received_at: state.clock.now(),
+            idempotency_key: idempotency_key(&headers, &who)?,
+        })
+        .await?;
+    let location = format!("/api/v1/tickets/{}", created.ticket.id);
+    let mut response = (StatusCode::CREATED, Json(view(created.ticket, &who))).into_response();
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert("location", v);
+    }
+    if created.existed {
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}
+
+async fn show(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let ticket = visible(&state, &who, &id).await?;
+    let events: Vec<EventRecord> = state.store.events(&ticket.id).await?;
+    let mut v = view(ticket, &who);
+    v["events"] = serde_json::to_value(events).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(Json(v))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    status: Option<String>,
+    unit: Option<String>,
+    district: Option<String>,
+    phone: Option<String>,
+    text: Option<String>,
+    cursor: Option<String>,
+    limit: Option<u32>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    who: Principal,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Value>> {
+    let status = match q.status.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(Status::parse(s).ok_or_else(|| {
+            AppError::invalid("status", format!("must be one of {}", Status::expected()))
+        })?),
+    };
+    let cursor = match q.cursor.as_deref() {
+        None | Some("") => None,
+        Some(c) => Some(
+            c.parse::<i64>()
+                .map_err(|_| AppError::invalid("cursor", "is not a cursor from a previous page"))?,
+        ),
+    };
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(AppError::invalid("limit", "must be between 1 and 500"));
+    }
+    // A unit user only ever lists its own unit's tickets.
+    let unit = match who.unit_scope() {
+        Some(own) => Some(own.to_string()),
+        None => q.unit.filter(|u| !u.is_empty()),
+    };
+    let page = state
+        .store
+        .list_tickets(&TicketFilter {
+            status,
+            unit,
+            district: q.district.filter(|d| !d.is_empty()),
+            caller_phone: q.phone.filter(|p| !p.is_empty()),
+            text: q.text.filter(|t| !t.trim().is_empty()),
+            cursor,
+            limit,
+        })
+        .await?;
+    let items: Vec<Value> = page.items.into_iter().map(|t| view(t, &who)).collect();
+    Ok(Json(json!({
+        "items": items,
+        "next_cursor": page.next_cursor.map(|c| c.to_string()),
+    })))
+}
+
+/// Builds the command for `action` from the request body.
+async fn command(state: &AppState, action: CommandKind, body: &[u8]) -> ApiResult<Command> {
+    let mut fields: Value = parse_json(body)?;
+    let Some(map) = fields.as_object_mut() else {
+        return Err(AppError::invalid("body", "must be a JSON object"));
+    };
+    map.insert("command".into(), json!(action.as_str()));
+    if action == CommandKind::Merge {
+        // The decision needs the master's status: look it up here.
+        let master_id = map
+            .get("master_id")
+            .and_then(Value::as_str)
+            .ok_or_else(|| AppError::invalid("master_id", "is required"))?
+            .to_string();
+        let master = match state.store.ticket(&master_id).await {
+            Ok(t) => t,
+            Err(StoreError::NotFound) => {
+                return Err(AppError::invalid(
+                    "master_id",
+                    format!("no ticket '{master_id}'"),
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        map.insert("master_id".into(), json!(master.id));
+        map.insert("master_status".into(), json!(master.status));
+    }
+    from_value(fields)
+}
+
+async fn act(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((id, action)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    let kind = CommandKind::parse(&action)
+        .filter(|k| *k != CommandKind::Receive)
+        .ok_or_else(|| AppError::NotFound(format!("no action '{action}' on tickets")))?;
+    let mut ticket = visible(&state, &who, &id).await?;
+    let command = command(&state, kind, &body).await?;
+    let actor = who.0.actor();
+    for _ in 0..RETRIES {
+        let now = state.clock.now();
+        let (records, next) = execute(
+            Some(&ticket),
+            &command,
+            &actor,
+            now,
+            state.directory.as_ref(),
+        )?;
+        match state.store.append(ticket.version, &records, &next).await {
+            Ok(()) => return Ok(Json(view(next, &who))),
+            Err(StoreError::Conflict(_)) => ticket = visible(&state, &who, &id).await?,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(AppError::Conflict(format!(
+        "ticket {} is being changed by others; try again",
+        ticket.number
+    )))
+}

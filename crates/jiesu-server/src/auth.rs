@@ -1,0 +1,119 @@
+//! Sign-in: argon2 password hashes, opaque bearer tokens, and the [`Principal`] extractor.
+//!
+//! A token is 32 random bytes shown once to its owner; only its SHA-256 is stored, so a copy of
+//! the database does not hand out sessions. Looked-up tokens are cached in memory.
+
+use crate::AppState;
+use crate::error::AppError;
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use jiesu_core::Role;
+use jiesu_store::{StoreError, User};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+/// Hashes a password with argon2id and a random salt (PHC string).
+pub fn hash_password(password: &str) -> Result<String, AppError> {
+    let mut salt = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut salt);
+    Argon2::default()
+        .hash_password_with_salt(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(format!("hashing failed: {e}")))
+}
+
+/// Whether `password` matches the stored PHC hash.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A new random token (`jsu_` + 64 hex digits) and the hash to store.
+pub fn new_token() -> (String, String) {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = format!("jsu_{}", hex::encode(bytes));
+    let hash = token_hash(&token);
+    (token, hash)
+}
+
+/// A random password for users created without one.
+pub fn new_password() -> String {
+    let mut bytes = [0u8; 12];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// What is stored for a token.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// The signed-in user of a request.
+#[derive(Debug, Clone)]
+pub struct Principal(pub User);
+
+impl Principal {
+    /// Refuses unless the user has one of `roles` (admins always pass).
+    pub fn require(&self, roles: &[Role], what: &str) -> Result<(), AppError> {
+        if self.0.role == Role::Admin || roles.contains(&self.0.role) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(format!(
+                "{} may not {what}",
+                self.0.role
+            )))
+        }
+    }
+
+    /// The unit of a unit user, whose view is limited to its own tickets.
+    pub fn unit_scope(&self) -> Option<&str> {
+        match self.0.role {
+            Role::Unit => self.0.unit.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let header = parts.headers.get(AUTHORIZATION).ok_or_else(|| {
+            AppError::Unauthorized("sign in: send 'Authorization: Bearer <token>'".into())
+        })?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or_else(|| {
+                AppError::Unauthorized("the Authorization header must be 'Bearer <token>'".into())
+            })?;
+        let hash = token_hash(token);
+        if let Some(user) = state.tokens.lock().ok().and_then(|c| c.get(&hash).cloned()) {
+            return Ok(Principal(user));
+        }
+        match state.store.user_by_token(&hash).await {
+            Ok(user) => {
+                if let Ok(mut cache) = state.tokens.lock() {
+                    cache.insert(hash, user.clone());
+                }
+                Ok(Principal(user))
+            }
+            Err(StoreError::NotFound) => {
+                Err(AppError::Unauthorized("unknown or revoked token".into()))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+}

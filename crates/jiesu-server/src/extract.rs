@@ -1,0 +1,101 @@
+//! Request extractors that turn bad input into our JSON errors.
+
+use crate::error::AppError;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use serde::de::DeserializeOwned;
+
+/// A JSON body whose errors name the field: `caller.phone: missing field`.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| AppError::BadRequest(format!("could not read the body: {e}")))?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// Parses JSON into `T`, naming the field at fault.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let value: serde_json::Value = if bytes.iter().all(u8::is_ascii_whitespace) {
+        serde_json::Value::Object(Default::default())
+    } else {
+        serde_json::from_slice(bytes)
+            .map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}")))?
+    };
+    from_value(value)
+}
+
+/// Deserializes a JSON value into `T`, naming the field at fault.
+pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, AppError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        // serde reports a missing field at its parent; name the field itself.
+        let (field, message) = match inner
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next())
+        {
+            Some(name) if path == "." => (name.to_string(), "is required".to_string()),
+            Some(name) => (format!("{path}.{name}"), "is required".to_string()),
+            None => (path, inner),
+        };
+        let field = if field == "." {
+            "body".to_string()
+        } else {
+            field
+        };
+        AppError::invalid(field, message)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Inner {
+        phone: String,
+    }
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Outer {
+        count: u32,
+        caller: Inner,
+    }
+
+    fn field_of(json: &str) -> String {
+        match parse_json::<Outer>(json.as_bytes()) {
+            Err(AppError::Invalid { field, .. }) => field,
+            other => panic!("expected a 422, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn names_nested_missing_and_wrong_fields() {
+        assert_eq!(field_of(r#"{"count": 1, "caller": {}}"#), "caller.phone");
+        assert_eq!(field_of(r#"{"caller": {"phone": "1"}}"#), "count");
+        assert_eq!(
+            field_of(r#"{"count": -1, "caller": {"phone": "1"}}"#),
+            "count"
+        );
+        assert_eq!(
+            field_of(r#"{"count": 1, "caller": {"phone": 5}}"#),
+            "caller.phone"
+        );
+    }
+
+    #[test]
+    fn broken_json_is_a_bad_request() {
+        assert!(matches!(
+            parse_json::<Outer>(b"{not json"),
+            Err(AppError::BadRequest(_))
+        ));
+    }
+}
