@@ -1,1 +1,158 @@
-fn main() {}
+//! `jiesu`: the one binary of the jiesu 12345 hotline platform.
+//!
+//! ```text
+//! jiesu serve                 run the platform (creates ./jiesu-data on first start)
+//! jiesu user add NAME --role ROLE [--unit CODE]
+//! jiesu token NAME            print a bearer token for NAME
+//! jiesu import FILE           import historical requests from CSV
+//! jiesu bench intake          measure ticket creation through the HTTP API
+//! ```
+
+mod bench;
+mod demo;
+mod import;
+mod setup;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use jiesu_core::Role;
+use std::io::{IsTerminal, Read};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// jiesu: an open platform for city 12345 citizen hotlines (接诉即办).
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(flatten)]
+    common: Common,
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+/// Options every subcommand takes.
+#[derive(Args, Clone)]
+pub struct Common {
+    /// Folder holding the database.
+    #[arg(long, global = true, env = "JIESU_DATA_DIR", default_value = "./jiesu-data")]
+    pub data_dir: PathBuf,
+    /// City whose divisions and units are loaded on first start: code ("1101") or name ("北京").
+    #[arg(long, global = true, env = "JIESU_CITY", default_value = "北京")]
+    pub city: String,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the platform: HTTP API on --addr.
+    Serve {
+        /// Address to listen on (port 0 picks a free port).
+        #[arg(long, env = "JIESU_ADDR", default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// Do not load the demo users and tickets on first start.
+        #[arg(long)]
+        no_demo: bool,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCmd,
+    },
+    /// Print a new bearer token for a user (one line on stdout).
+    Token {
+        /// User name.
+        name: String,
+    },
+    /// Import historical requests from a CSV file (jiesu's own columns or Baltimore 311).
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+    },
+    /// Benchmarks.
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Add a user. The password is read from stdin when piped, otherwise generated and printed.
+    Add {
+        /// Login name.
+        name: String,
+        /// agent, dispatcher, unit, supervisor, editor, analyst or admin.
+        #[arg(long)]
+        role: Role,
+        /// The unit of a `unit` user (its code, see GET /api/v1/units).
+        #[arg(long)]
+        unit: Option<String>,
+    },
+}
+
+fn main() {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("JIESU_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("cannot start the async runtime");
+    if let Err(e) = runtime.block_on(run(cli)) {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let common = cli.common;
+    match cli.command {
+        Cmd::Serve { addr, no_demo } => setup::serve(&common, addr, !no_demo).await,
+        Cmd::User {
+            command: UserCmd::Add { name, role, unit },
+        } => {
+            let store = setup::open(&common).await?;
+            let piped = !std::io::stdin().is_terminal();
+            let password = if piped {
+                let mut s = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut s)
+                    .context("reading the password from stdin")?;
+                let s = s.trim_end_matches(['\r', '\n']).to_string();
+                if s.is_empty() {
+                    anyhow::bail!("password: stdin was empty; pipe a password or run without a pipe to generate one");
+                }
+                s
+            } else {
+                jiesu_server::auth::new_password()
+            };
+            setup::add_user(store.as_ref(), &name, role, unit.as_deref(), &password).await?;
+            if piped {
+                println!("user {name} added ({role})");
+            } else {
+                println!("user {name} added ({role}); password (shown once): {password}");
+            }
+            Ok(())
+        }
+        Cmd::Token { name } => {
+            let store = setup::open(&common).await?;
+            let user = store
+                .user(&name)
+                .await
+                .map_err(|_| anyhow::anyhow!("name: no user '{name}' (add one with `jiesu user add`)"))?;
+            let (token, hash) = jiesu_server::auth::new_token();
+            store.add_token(&hash, &user.name).await?;
+            println!("{token}");
+            Ok(())
+        }
+        Cmd::Import { file } => {
+            let store = setup::open(&common).await?;
+            import::run(store, &file).await
+        }
+        Cmd::Bench { command } => bench::run(command).await,
+    }
+}

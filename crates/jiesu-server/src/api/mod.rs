@@ -7,9 +7,9 @@ pub mod session;
 pub mod tickets;
 
 use crate::error::AppError;
-use axum::http::Uri;
+use axum::extract::OriginalUri;
 
 /// Unknown paths under `/api/v1` answer with our JSON 404.
-pub async fn not_found(uri: Uri) -> AppError {
+pub async fn not_found(OriginalUri(uri): OriginalUri) -> AppError {
     AppError::NotFound(format!("no API endpoint at {}", uri.path()))
 }
