@@ -48,7 +48,15 @@ fn start_server() -> anyhow::Result<(Server, String, String)> {
     let dir = tempfile::tempdir()?;
     let data = dir.path().to_str().context("temporary path is not UTF-8")?;
     let mut add = Command::new(&exe)
-        .args(["--data-dir", data, "user", "add", "bench", "--role", "agent"])
+        .args([
+            "--data-dir",
+            data,
+            "user",
+            "add",
+            "bench",
+            "--role",
+            "agent",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()?;
@@ -64,7 +72,14 @@ fn start_server() -> anyhow::Result<(Server, String, String)> {
         .output()?;
     let token = String::from_utf8(token.stdout)?.trim().to_string();
     let mut child = Command::new(&exe)
-        .args(["--data-dir", data, "serve", "--addr", "127.0.0.1:0", "--no-demo"])
+        .args([
+            "--data-dir",
+            data,
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--no-demo",
+        ])
         .env("JIESU_LOG", "warn")
         .stdout(Stdio::piped())
         .spawn()?;
@@ -155,7 +170,10 @@ pub async fn run(cmd: BenchCmd) -> anyhow::Result<()> {
         .collect()
         .await;
     let elapsed = started.elapsed();
-    let mut latencies: Vec<Duration> = results.iter().filter_map(|r| r.as_ref().ok().copied()).collect();
+    let mut latencies: Vec<Duration> = results
+        .iter()
+        .filter_map(|r| r.as_ref().ok().copied())
+        .collect();
     let failures = results.len() - latencies.len();
     latencies.sort_unstable();
     let rate = latencies.len() as f64 / elapsed.as_secs_f64();

@@ -72,7 +72,10 @@ pub async fn run(store: DynStore, file: &Path) -> anyhow::Result<()> {
         .flexible(true)
         .from_path(file)
         .with_context(|| format!("file: cannot open {}", file.display()))?;
-    let headers = reader.headers().context("file: no CSV header line")?.clone();
+    let headers = reader
+        .headers()
+        .context("file: no CSV header line")?
+        .clone();
     let col: HashMap<String, usize> = headers
         .iter()
         .enumerate()
@@ -273,7 +276,10 @@ fn jiesu_row(line: u64, f: &Fields<'_>) -> Result<Row, String> {
                     .map_err(|_| format!("closed_at: '{v}' is not an RFC 3339 time"))?,
                 None => received_at,
             };
-            Some((at, get("note").unwrap_or("closed before import").to_string()))
+            Some((
+                at,
+                get("note").unwrap_or("closed before import").to_string(),
+            ))
         }
         None | Some("received") => None,
         Some(other) => return Err(format!("status: '{other}' must be received or closed")),
@@ -316,17 +322,16 @@ fn baltimore_time(field: &str, v: &str) -> Result<DateTime<Utc>, String> {
         .ok_or_else(|| format!("{field}: '{v}' is not a valid local time"))
 }
 
-fn baltimore_row(
-    line: u64,
-    f: &Fields<'_>,
-    warnings: &mut Vec<Problem>,
-) -> Result<Row, String> {
+fn baltimore_row(line: u64, f: &Fields<'_>, warnings: &mut Vec<Problem>) -> Result<Row, String> {
     let get = |name: &str| f.get(name);
     let id = get("ServiceRequestNum")
         .or_else(|| get("SRRecordID"))
         .ok_or("ServiceRequestNum: is required")?;
     let kind = get("SRType").ok_or("SRType: is required")?;
-    let created = baltimore_time("CreatedDate", get("CreatedDate").ok_or("CreatedDate: is required")?)?;
+    let created = baltimore_time(
+        "CreatedDate",
+        get("CreatedDate").ok_or("CreatedDate: is required")?,
+    )?;
     let channel = match get("MethodReceived") {
         Some("Phone") => Channel::Phone,
         Some("Web") | Some("Email") => Channel::Web,

@@ -34,7 +34,12 @@ struct Cli {
 #[derive(Args, Clone)]
 pub struct Common {
     /// Folder holding the database.
-    #[arg(long, global = true, env = "JIESU_DATA_DIR", default_value = "./jiesu-data")]
+    #[arg(
+        long,
+        global = true,
+        env = "JIESU_DATA_DIR",
+        default_value = "./jiesu-data"
+    )]
     pub data_dir: PathBuf,
     /// City whose divisions and units are loaded on first start: code ("1101") or name ("北京").
     #[arg(long, global = true, env = "JIESU_CITY", default_value = "北京")]
@@ -124,7 +129,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     .context("reading the password from stdin")?;
                 let s = s.trim_end_matches(['\r', '\n']).to_string();
                 if s.is_empty() {
-                    anyhow::bail!("password: stdin was empty; pipe a password or run without a pipe to generate one");
+                    anyhow::bail!(
+                        "password: stdin was empty; pipe a password or run without a pipe to generate one"
+                    );
                 }
                 s
             } else {
@@ -140,10 +147,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Cmd::Token { name } => {
             let store = setup::open(&common).await?;
-            let user = store
-                .user(&name)
-                .await
-                .map_err(|_| anyhow::anyhow!("name: no user '{name}' (add one with `jiesu user add`)"))?;
+            let user = store.user(&name).await.map_err(|_| {
+                anyhow::anyhow!("name: no user '{name}' (add one with `jiesu user add`)")
+            })?;
             let (token, hash) = jiesu_server::auth::new_token();
             store.add_token(&hash, &user.name).await?;
             println!("{token}");

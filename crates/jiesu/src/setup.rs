@@ -3,8 +3,8 @@
 use crate::Common;
 use anyhow::{Context, bail};
 use jiesu_core::Role;
-use jiesu_store::{DynStore, Reference, SqliteStore, Store, StoreError, User};
 use jiesu_server::{AppState, SystemClock};
+use jiesu_store::{DynStore, Reference, SqliteStore, Store, StoreError, User};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -18,7 +18,8 @@ pub async fn open(common: &Common) -> anyhow::Result<DynStore> {
         .await
         .with_context(|| format!("opening {}", path.display()))?;
     if store.meta("city").await?.is_none() {
-        let city = jiesu_reference::city(&common.city).with_context(|| format!("city: '{}'", common.city))?;
+        let city = jiesu_reference::city(&common.city)
+            .with_context(|| format!("city: '{}'", common.city))?;
         let reference = Reference {
             divisions: city.divisions,
             units: city.units,
@@ -27,7 +28,9 @@ pub async fn open(common: &Common) -> anyhow::Result<DynStore> {
         store.replace_reference(&reference).await?;
         store.set_meta("city", &city.city_code).await?;
         store.set_meta("city_name", &city.city_name).await?;
-        store.set_meta("reference", jiesu_reference::PROVENANCE).await?;
+        store
+            .set_meta("reference", jiesu_reference::PROVENANCE)
+            .await?;
         tracing::info!(
             city = %city.city_name,
             divisions = reference.divisions.len(),
@@ -98,7 +101,10 @@ pub async fn serve(common: &Common, addr: SocketAddr, demo: bool) -> anyhow::Res
     let local = listener.local_addr()?;
     // The first line on stdout is for people and scripts alike.
     println!("jiesu listening on http://{local}");
-    tracing::info!(tickets = store.count_tickets().await?, "serving http://{local}");
+    tracing::info!(
+        tickets = store.count_tickets().await?,
+        "serving http://{local}"
+    );
     axum::serve(listener, jiesu_server::app(state))
         .with_graceful_shutdown(shutdown())
         .await?;
@@ -112,8 +118,7 @@ async fn shutdown() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         {
             s.recv().await;
         }

@@ -1,0 +1,417 @@
+//! End-to-end tests through the real `jiesu` binary and its HTTP API.
+
+mod harness;
+
+use harness::Jiesu;
+use serde_json::{Value, json};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+fn kinds(ticket: &Value) -> Vec<String> {
+    ticket["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+fn street_light() -> Value {
+    json!({
+        "channel": "phone",
+        "title": "路灯不亮",
+        "content": "北下关街道大柳树路口路灯连续三晚不亮，老人晚上出门不安全。",
+        "caller": {"name": "王女士", "phone": "13812341234"},
+        "address": "海淀区大柳树路口",
+        "street_code": "110108007",
+    })
+}
+
+/// The README's walk: an agent creates, a dispatcher dispatches, the unit acknowledges and
+/// replies, the agent records the callback, and the ticket is closed with every step recorded.
+#[tokio::test]
+async fn a_ticket_walks_from_call_to_close() {
+    let j = Jiesu::new();
+    let s = j.serve(&[]);
+    let agent = j.token("agent1");
+    let dispatcher = j.token("dispatcher1");
+    let unit = j.token("beixiaguan1");
+    let other_unit = j.token("cgw1");
+
+    let (status, t) = s.post("/api/v1/tickets", &agent, street_light()).await;
+    assert_eq!(status, 201, "{t}");
+    assert_eq!(t["status"], "received");
+    assert_eq!(
+        t["district_code"], "110108",
+        "district filled from the street"
+    );
+    let number = t["number"].as_str().expect("number");
+    assert_eq!(number.len(), 14, "date + six-digit sequence: {number}");
+    let id = t["id"].as_str().expect("id").to_string();
+    let path = |action: &str| format!("/api/v1/tickets/{id}/{action}");
+
+    let (status, t) = s
+        .post(
+            &path("dispatch"),
+            &dispatcher,
+            json!({"lead_unit": "110108007", "note": "请尽快修复"}),
+        )
+        .await;
+    assert_eq!(
+        (status, t["status"].as_str()),
+        (200, Some("dispatched")),
+        "{t}"
+    );
+
+    // Another unit cannot see or touch it.
+    let (status, body) = s.get(&format!("/api/v1/tickets/{id}"), &other_unit).await;
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(body["error"]["code"], "not_found");
+    let (status, _) = s.post(&path("acknowledge"), &other_unit, json!({})).await;
+    assert_eq!(status, 404);
+
+    // The lead unit sees the ticket with the caller's phone masked.
+    let (status, seen) = s.get(&format!("/api/v1/tickets/{id}"), &unit).await;
+    assert_eq!(status, 200);
+    assert_eq!(seen["caller"]["phone"], "138****1234");
+    let (_, inbox) = s.get("/api/v1/tickets?status=dispatched", &unit).await;
+    assert!(
+        inbox["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["id"] == id.as_str())
+    );
+
+    let (status, t) = s.post(&path("acknowledge"), &unit, json!({})).await;
+    assert_eq!(
+        (status, t["status"].as_str()),
+        (200, Some("in_progress")),
+        "{t}"
+    );
+    let (status, t) = s
+        .post(
+            &path("reply"),
+            &unit,
+            json!({"outcome": "solved", "text": "已更换灯泡，路灯恢复照明。"}),
+        )
+        .await;
+    assert_eq!(
+        (status, t["status"].as_str()),
+        (200, Some("replied")),
+        "{t}"
+    );
+    let (status, t) = s
+        .post(
+            &path("callback"),
+            &agent,
+            json!({"reached": true, "resolved": true, "satisfaction": "satisfied"}),
+        )
+        .await;
+    assert_eq!((status, t["status"].as_str()), (200, Some("closed")), "{t}");
+
+    let (_, full) = s.get(&format!("/api/v1/tickets/{id}"), &agent).await;
+    assert_eq!(
+        kinds(&full),
+        [
+            "received",
+            "dispatched",
+            "acknowledged",
+            "replied",
+            "callback_recorded",
+            "closed"
+        ]
+    );
+    let actors: Vec<&str> = full["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["actor"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actors,
+        [
+            "agent1",
+            "dispatcher1",
+            "beixiaguan1",
+            "beixiaguan1",
+            "agent1",
+            "agent1"
+        ]
+    );
+
+    // A second dispatch of a closed ticket is refused and changes nothing.
+    let (status, err) = s
+        .post(&path("dispatch"), &dispatcher, json!({"lead_unit": "cgw"}))
+        .await;
+    assert_eq!(status, 409, "{err}");
+    assert_eq!(err["error"]["code"], "not_allowed_in_status");
+    let (_, after) = s.get(&format!("/api/v1/tickets/{id}"), &agent).await;
+    assert_eq!(after["version"], full["version"]);
+    assert_eq!(kinds(&after).len(), 6);
+}
+
+#[tokio::test]
+async fn bad_input_names_the_field_and_changes_nothing() {
+    let j = Jiesu::new();
+    let s = j.serve(&["--no-demo"]);
+    let out = j.run(
+        &["user", "add", "amy", "--role", "agent"],
+        "correct-horse\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let agent = j.token("amy");
+
+    let cases = [
+        (
+            json!({"channel": "fax", "content": "x", "caller": {"name": "a", "phone": "13800000000"}}),
+            "channel",
+        ),
+        (
+            json!({"channel": "web", "content": "  ", "caller": {"name": "a", "phone": "13800000000"}}),
+            "content",
+        ),
+        (
+            json!({"channel": "web", "content": "x", "caller": {"name": "a"}}),
+            "caller.phone",
+        ),
+        (
+            json!({"channel": "web", "content": "x", "caller": {"name": "a", "phone": "13800000000"}, "street_code": "999999999"}),
+            "street_code",
+        ),
+        (
+            json!({"channel": "web", "content": "x", "caller": {"name": "a", "phone": "13800000000"}, "district_code": "110105", "street_code": "110108007"}),
+            "street_code",
+        ),
+        (
+            json!({"channel": "web", "content": "x", "caller": {"name": "a", "phone": "13800000000"}, "category_code": "99"}),
+            "category_code",
+        ),
+    ];
+    for (body, field) in cases {
+        let (status, err) = s.post("/api/v1/tickets", &agent, body).await;
+        assert_eq!(status, 422, "{err}");
+        assert_eq!(err["error"]["code"], "invalid_input");
+        assert_eq!(err["error"]["field"], field, "{err}");
+    }
+    let (_, list) = s.get("/api/v1/tickets", &agent).await;
+    assert_eq!(
+        list["items"].as_array().unwrap().len(),
+        0,
+        "nothing was created"
+    );
+
+    let (status, err) = s.call("GET", "/api/v1/tickets", None, None).await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (401, Some("unauthorized"))
+    );
+    let (status, err) = s
+        .call("GET", "/api/v1/tickets", Some("jsu_forged"), None)
+        .await;
+    assert_eq!(status, 401, "{err}");
+
+    // The CLI refuses bad input with a line naming the field.
+    let out = j.run(&["user", "add", "u9", "--role", "unit"], "long-enough\n");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unit:"));
+    let out = j.run(&["user", "add", "u9", "--role", "wizard"], "long-enough\n");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown role"));
+    let out = j.run(&["user", "add", "amy", "--role", "agent"], "long-enough\n");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+}
+
+#[tokio::test]
+async fn an_idempotency_key_never_makes_a_second_ticket() {
+    let j = Jiesu::new();
+    let s = j.serve(&[]);
+    let agent = j.token("agent1");
+    let mut body = street_light();
+    body["content"] = json!("幂等测试：同一来电重复提交");
+    let send = || async {
+        let r = s
+            .client
+            .post(format!("{}/api/v1/tickets", s.url))
+            .bearer_auth(&agent)
+            .header("Idempotency-Key", "call-7731")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let replayed = r.headers().get("idempotent-replayed").is_some();
+        (
+            r.status().as_u16(),
+            replayed,
+            r.json::<Value>().await.unwrap(),
+        )
+    };
+    let (s1, r1, a) = send().await;
+    let (s2, r2, b) = send().await;
+    assert_eq!((s1, r1), (201, false));
+    assert_eq!((s2, r2), (201, true));
+    assert_eq!(a["id"], b["id"]);
+    let (_, list) = s.get("/api/v1/tickets?text=幂等测试&limit=50", &agent).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+}
+
+/// SIGKILL in the middle of a stream of creates loses no ticket that got its 201.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_server_loses_no_acknowledged_ticket() {
+    let j = Jiesu::new();
+    let mut s = j.serve(&["--no-demo"]);
+    let out = j.run(
+        &["user", "add", "amy", "--role", "agent"],
+        "correct-horse\n",
+    );
+    assert!(out.status.success());
+    let token = j.token("amy");
+    let acknowledged: Arc<Mutex<Vec<String>>> = Arc::default();
+    let url = s.url.clone();
+    let mut writers = Vec::new();
+    for w in 0..16 {
+        let (acknowledged, token, url) = (acknowledged.clone(), token.clone(), url.clone());
+        writers.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            for i in 0.. {
+                let mut body = street_light();
+                body["content"] = json!(format!("writer {w} call {i}"));
+                let sent = client
+                    .post(format!("{url}/api/v1/tickets"))
+                    .bearer_auth(&token)
+                    .json(&body)
+                    .send()
+                    .await;
+                let Ok(resp) = sent else { break };
+                if resp.status() != 201 {
+                    break;
+                }
+                let Ok(v) = resp.json::<Value>().await else {
+                    break;
+                };
+                acknowledged
+                    .lock()
+                    .unwrap()
+                    .push(v["id"].as_str().unwrap().to_string());
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    s.kill9();
+    for w in writers {
+        let _ = w.await;
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(
+        acknowledged.len() > 100,
+        "the stream was running: {}",
+        acknowledged.len()
+    );
+
+    let s = j.serve(&["--no-demo"]);
+    let mut found = HashSet::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/tickets?limit=500&cursor={c}"),
+            None => "/api/v1/tickets?limit=500".to_string(),
+        };
+        let (status, page) = s.get(&path, &token).await;
+        assert_eq!(status, 200);
+        for t in page["items"].as_array().unwrap() {
+            found.insert(t["id"].as_str().unwrap().to_string());
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+    }
+    let lost: Vec<_> = acknowledged
+        .iter()
+        .filter(|id| !found.contains(*id))
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "{} of {} acknowledged tickets lost",
+        lost.len(),
+        acknowledged.len()
+    );
+}
+
+#[tokio::test]
+async fn baltimore_311_history_imports_with_its_quirks_reported() {
+    let j = Jiesu::new();
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/baltimore_311_sample.csv"
+    );
+    let out = j.run(&["import", file], "");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("10000 new tickets"), "{stdout}");
+    assert!(
+        stderr.contains("placeholder location (39, -77)"),
+        "quirks are reported: {stderr}"
+    );
+    assert!(stderr.contains("Neighborhood"), "{stderr}");
+    // Importing again creates nothing.
+    let again = j.run(&["import", file], "");
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains("0 new tickets, 10000 already imported")
+            || String::from_utf8_lossy(&again.stdout).contains("10000 already imported")
+    );
+
+    // A file with bad rows: good rows in, bad rows named by line.
+    let bad = j.dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "content,channel,caller_phone,street_code,received_at\n\
+         路灯不亮,phone,13800000000,110108007,2026-11-20T08:00:00+08:00\n\
+         ,phone,13800000000,,\n\
+         噪音,fax,13800000000,,\n\
+         井盖缺失,web,13800000000,110108007,yesterday\n\
+         暖气不热,web,13800000000,,\n",
+    )
+    .unwrap();
+    let out = j.run(&["import", bad.to_str().unwrap()], "");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("2 new tickets") && stdout.contains("3 rows skipped"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("line 3: skipped: content"), "{stderr}");
+    assert!(stderr.contains("line 4: skipped: channel"), "{stderr}");
+    assert!(stderr.contains("line 5: skipped: received_at"), "{stderr}");
+
+    // The imported history is served.
+    let s = j.serve(&["--no-demo"]);
+    let admin_out = j.run(
+        &["user", "add", "boss", "--role", "admin"],
+        "correct-horse\n",
+    );
+    assert!(admin_out.status.success());
+    let token = j.token("boss");
+    let (_, closed) = s.get("/api/v1/tickets?status=closed&limit=1", &token).await;
+    let t = &closed["items"][0];
+    assert!(
+        t["external_ref"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("baltimore311:"),
+        "{t}"
+    );
+    let (_, open) = s
+        .get(
+            "/api/v1/tickets?status=received&text=Pothole&limit=5",
+            &token,
+        )
+        .await;
+    assert!(open["items"].as_array().is_some());
+}
