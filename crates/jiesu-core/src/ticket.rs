@@ -761,6 +761,19 @@ impl Ticket {
         self
     }
 
+    /// The ticket's events as a unit may see them: the caller in the `received` event is
+    /// masked the same way as on the ticket.
+    pub fn redact_events_for_unit(&self, records: &mut [EventRecord]) {
+        for r in records {
+            if let Event::Received { intake, .. } = &mut r.event {
+                intake.caller.phone = mask_phone(&intake.caller.phone);
+                if self.intake.confidential {
+                    intake.caller.name = HIDDEN_NAME.to_string();
+                }
+            }
+        }
+    }
+
     /// Whether `unit` is the lead or an assisting unit.
     pub fn involves_unit(&self, unit: &str) -> bool {
         self.lead_unit.as_deref() == Some(unit) || self.assisting_units.iter().any(|u| u == unit)
@@ -890,26 +903,7 @@ pub fn decide(
         (None, _) => return Err(DecideError::NoTicket("no such ticket".into())),
         (Some(t), _) => t,
     };
-    let not_allowed = |hint: &str| DecideError::NotAllowed {
-        status: ticket.status,
-        command: kind,
-        hint: hint.to_string(),
-    };
-    if allowed(ticket.status, kind).is_none() {
-        return Err(not_allowed(""));
-    }
-    if kind.needs_lead_unit() {
-        let Some(lead) = ticket.lead_unit.as_deref() else {
-            return Err(not_allowed("; it has no lead unit, dispatch it first"));
-        };
-        if actor.role == Role::Unit && actor.unit.as_deref() != Some(lead) {
-            return Err(DecideError::Forbidden {
-                role: actor.role,
-                command: kind,
-                hint: "; only the lead unit may".into(),
-            });
-        }
-    }
+    precondition(ticket, kind, actor)?;
     let lead = ticket.lead_unit.clone().unwrap_or_default();
     let note = |n: &Option<String>, field: &str| optional(field, n.as_deref(), MAX_SHORT);
     let events = match command {
@@ -925,9 +919,6 @@ pub fn decide(
             assisting_units,
             note: n,
         } => {
-            if ticket.lead_unit.is_some() {
-                return Err(not_allowed("; it already has a lead unit, transfer it"));
-            }
             check_units(dir, lead_unit, "lead_unit", assisting_units)?;
             vec![Event::Dispatched {
                 lead_unit: lead_unit.clone(),
@@ -975,9 +966,6 @@ pub fn decide(
             }
         }
         Command::RequestExtension { days, reason } => {
-            if ticket.extension_pending.is_some() {
-                return Err(not_allowed("; an extension request is already pending"));
-            }
             if !(1..=30).contains(days) {
                 return Err(invalid("days", "must be between 1 and 30 working days"));
             }
@@ -987,9 +975,7 @@ pub fn decide(
             }]
         }
         Command::DecideExtension { granted, note: n } => {
-            let Some(days) = ticket.extension_pending else {
-                return Err(not_allowed("; no extension request is pending"));
-            };
+            let days = ticket.extension_pending.unwrap_or_default();
             let n = note(n, "note")?;
             if *granted {
                 vec![Event::ExtensionGranted { days, note: n }]
@@ -1058,14 +1044,9 @@ pub fn decide(
             level: ticket.supervision_level + 1,
             note: note(n, "note")?,
         }],
-        Command::Escalate { reason } => {
-            if ticket.intake.urgency == Urgency::Urgent {
-                return Err(not_allowed("; it is already urgent"));
-            }
-            vec![Event::Escalated {
-                reason: required("reason", reason, MAX_SHORT)?,
-            }]
-        }
+        Command::Escalate { reason } => vec![Event::Escalated {
+            reason: required("reason", reason, MAX_SHORT)?,
+        }],
         Command::Merge {
             master_id,
             master_status,
@@ -1091,6 +1072,60 @@ pub fn decide(
         }],
     };
     Ok(events)
+}
+
+/// Whether `actor` may issue a command of `kind` on `ticket` now, whatever its fields: the
+/// transition table, the role, the lead unit, and the state's own guards.
+fn precondition(ticket: &Ticket, kind: CommandKind, actor: &Actor) -> Result<(), DecideError> {
+    let not_allowed = |hint: &str| DecideError::NotAllowed {
+        status: ticket.status,
+        command: kind,
+        hint: hint.to_string(),
+    };
+    if actor.role != Role::Admin && !kind.roles().contains(&actor.role) {
+        return Err(DecideError::Forbidden {
+            role: actor.role,
+            command: kind,
+            hint: String::new(),
+        });
+    }
+    if allowed(ticket.status, kind).is_none() {
+        return Err(not_allowed(""));
+    }
+    if kind.needs_lead_unit() {
+        let Some(lead) = ticket.lead_unit.as_deref() else {
+            return Err(not_allowed("; it has no lead unit, dispatch it first"));
+        };
+        if actor.role == Role::Unit && actor.unit.as_deref() != Some(lead) {
+            return Err(DecideError::Forbidden {
+                role: actor.role,
+                command: kind,
+                hint: "; only the lead unit may".into(),
+            });
+        }
+    }
+    match kind {
+        CommandKind::Dispatch if ticket.lead_unit.is_some() => {
+            Err(not_allowed("; it already has a lead unit, transfer it"))
+        }
+        CommandKind::RequestExtension if ticket.extension_pending.is_some() => {
+            Err(not_allowed("; an extension request is already pending"))
+        }
+        CommandKind::DecideExtension if ticket.extension_pending.is_none() => {
+            Err(not_allowed("; no extension request is pending"))
+        }
+        CommandKind::Escalate if ticket.intake.urgency == Urgency::Urgent => {
+            Err(not_allowed("; it is already urgent"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The commands `actor` may issue on `ticket` now (their fields still to be checked).
+pub fn available(ticket: &Ticket, actor: &Actor) -> Vec<CommandKind> {
+    commands_in(ticket.status)
+        .filter(|&k| precondition(ticket, k, actor).is_ok())
+        .collect()
 }
 
 /// Folds one event into the state. `None` is the state before the first event.

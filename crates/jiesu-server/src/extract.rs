@@ -19,20 +19,50 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// Query parameters whose errors are our JSON 422 naming the parameter.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de)
+            .map(ApiQuery)
+            .map_err(field_error)
+    }
+}
+
 /// Parses JSON into `T`, naming the field at fault.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
-    let value: serde_json::Value = if bytes.iter().all(u8::is_ascii_whitespace) {
-        serde_json::Value::Object(Default::default())
-    } else {
-        serde_json::from_slice(bytes)
-            .map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}")))?
-    };
-    from_value(value)
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return from_value(serde_json::Value::Object(Default::default()));
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        if e.inner().is_syntax() || e.inner().is_eof() {
+            AppError::BadRequest(format!("the body is not valid JSON: {}", e.inner()))
+        } else {
+            field_error(e)
+        }
+    })?;
+    de.end()
+        .map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}")))?;
+    Ok(value)
 }
 
 /// Deserializes a JSON value into `T`, naming the field at fault.
 pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, AppError> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
+    serde_path_to_error::deserialize(value).map_err(field_error)
+}
+
+/// The 422 for a value of the wrong shape, naming its field.
+fn field_error<E: std::fmt::Display>(e: serde_path_to_error::Error<E>) -> AppError {
+    {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
         // serde reports a missing field at its parent; name the field itself.
@@ -50,7 +80,7 @@ pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Ap
             field
         };
         AppError::invalid(field, message)
-    })
+    }
 }
 
 #[cfg(test)]

@@ -196,10 +196,8 @@ pub async fn run(cmd: BenchCmd) -> anyhow::Result<()> {
         "  machine     {} cores",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
-    if failures > 0 {
-        if let Some(Err(e)) = results.iter().find(|r| r.is_err()) {
-            bail!("{failures} requests failed, for example: {e}");
-        }
+    if let Some(Err(e)) = results.iter().find(|r| r.is_err()) {
+        bail!("{failures} requests failed, for example: {e}");
     }
     Ok(())
 }

@@ -338,6 +338,39 @@ fn only_the_lead_unit_acts() {
 }
 
 #[test]
+fn available_actions_follow_role_lead_unit_and_guards() {
+    let (_, t) = given(&[receive(), dispatch("cgw")]);
+    let t = t.unwrap();
+    let lead = Actor::of_unit("cgw-user", "cgw");
+    assert_eq!(
+        available(&t, &lead),
+        [CommandKind::Acknowledge, CommandKind::Return]
+    );
+    assert!(available(&t, &Actor::of_unit("swj-user", "swj")).is_empty());
+    let supervisor = Actor::new("s", Role::Supervisor);
+    assert_eq!(
+        available(&t, &supervisor),
+        [
+            CommandKind::Supervise,
+            CommandKind::Escalate,
+            CommandKind::Close
+        ]
+    );
+    let ask = Command::RequestExtension {
+        days: 2,
+        reason: "协调中".into(),
+    };
+    let (_, t) = given(&[receive(), dispatch("cgw"), Command::Acknowledge, ask]);
+    let t = t.unwrap();
+    let kinds = available(&t, &lead);
+    assert!(
+        !kinds.contains(&CommandKind::RequestExtension),
+        "already pending"
+    );
+    assert!(available(&t, &supervisor).contains(&CommandKind::DecideExtension));
+}
+
+#[test]
 fn intake_names_the_bad_field() {
     let d = dir();
     let mut i = intake();

@@ -3,7 +3,8 @@
 //! Public: the citizen form needs the divisions and the catalog before anyone signs in.
 
 use crate::AppState;
-use axum::extract::{Query, State};
+use crate::extract::ApiQuery;
+use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use jiesu_core::{CatalogNode, Division, Unit};
@@ -25,7 +26,7 @@ struct UnitQuery {
     q: Option<String>,
 }
 
-async fn units(State(state): State<AppState>, Query(q): Query<UnitQuery>) -> Json<Value> {
+async fn units(State(state): State<AppState>, ApiQuery(q): ApiQuery<UnitQuery>) -> Json<Value> {
     let items: Vec<&Unit> = state
         .reference
         .units
@@ -50,7 +51,10 @@ struct CatalogQuery {
     parent: Option<String>,
 }
 
-async fn catalog(State(state): State<AppState>, Query(q): Query<CatalogQuery>) -> Json<Value> {
+async fn catalog(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<CatalogQuery>,
+) -> Json<Value> {
     let items: Vec<&CatalogNode> = state
         .reference
         .catalog
@@ -68,7 +72,10 @@ struct DivisionQuery {
     q: Option<String>,
 }
 
-async fn divisions(State(state): State<AppState>, Query(q): Query<DivisionQuery>) -> Json<Value> {
+async fn divisions(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<DivisionQuery>,
+) -> Json<Value> {
     let items: Vec<&Division> = state
         .reference
         .divisions

@@ -6,17 +6,18 @@
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::{ApiResult, AppError};
-use crate::extract::{ApiJson, from_value, parse_json};
+use crate::extract::{ApiJson, ApiQuery, from_value, parse_json};
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use jiesu_core::ticket::commands_in;
-use jiesu_core::{Command, CommandKind, EventRecord, Intake, Status, Ticket, TicketId, execute};
+use jiesu_core::{
+    Command, CommandKind, EventRecord, Intake, Status, Ticket, TicketId, available, execute,
+};
 use jiesu_store::{NewTicket, StoreError, TicketFilter};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 /// Routes of this module.
@@ -30,21 +31,33 @@ pub fn routes() -> Router<AppState> {
 /// How many times a command is retried when another writer changed the ticket meanwhile.
 const RETRIES: usize = 3;
 
-/// The ticket as this principal may see it, with the actions it may take now.
-pub fn view(ticket: Ticket, who: &Principal) -> Value {
+/// A ticket as the API shows it: the state, the actions the viewer may take now, and on
+/// `GET /tickets/{id}` its events.
+#[derive(Serialize)]
+pub struct TicketView {
+    #[serde(flatten)]
+    ticket: Ticket,
+    allowed_actions: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    events: Option<Vec<EventRecord>>,
+}
+
+/// The ticket as this principal may see it: a unit sees the caller masked.
+pub fn view(ticket: Ticket, who: &Principal) -> TicketView {
+    let allowed_actions = available(&ticket, &who.0.actor())
+        .into_iter()
+        .map(CommandKind::as_str)
+        .collect();
     let ticket = if who.unit_scope().is_some() {
         ticket.redacted_for_unit()
     } else {
         ticket
     };
-    let role = who.0.role;
-    let actions: Vec<&str> = commands_in(ticket.status)
-        .filter(|k| role == jiesu_core::Role::Admin || k.roles().contains(&role))
-        .map(CommandKind::as_str)
-        .collect();
-    let mut v = serde_json::to_value(&ticket).unwrap_or(Value::Null);
-    v["allowed_actions"] = json!(actions);
-    v
+    TicketView {
+        ticket,
+        allowed_actions,
+        events: None,
+    }
 }
 
 /// Loads a ticket the principal may see, or 404.
@@ -115,11 +128,14 @@ async fn show(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<TicketView>> {
     let ticket = visible(&state, &who, &id).await?;
-    let events: Vec<EventRecord> = state.store.events(&ticket.id).await?;
+    let mut events: Vec<EventRecord> = state.store.events(&ticket.id).await?;
+    if who.unit_scope().is_some() {
+        ticket.redact_events_for_unit(&mut events);
+    }
     let mut v = view(ticket, &who);
-    v["events"] = serde_json::to_value(events).map_err(|e| AppError::Internal(e.to_string()))?;
+    v.events = Some(events);
     Ok(Json(v))
 }
 
@@ -137,8 +153,13 @@ struct ListQuery {
 async fn list(
     State(state): State<AppState>,
     who: Principal,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Value>> {
+    if who.unit_scope().is_some() && q.phone.as_deref().is_some_and(|p| !p.is_empty()) {
+        return Err(AppError::Forbidden(
+            "units may not search by the caller's phone number".into(),
+        ));
+    }
     let status = match q.status.as_deref() {
         None | Some("") => None,
         Some(s) => Some(Status::parse(s).ok_or_else(|| {
@@ -173,7 +194,7 @@ async fn list(
             limit,
         })
         .await?;
-    let items: Vec<Value> = page.items.into_iter().map(|t| view(t, &who)).collect();
+    let items: Vec<TicketView> = page.items.into_iter().map(|t| view(t, &who)).collect();
     Ok(Json(json!({
         "items": items,
         "next_cursor": page.next_cursor.map(|c| c.to_string()),
@@ -215,10 +236,11 @@ async fn act(
     who: Principal,
     Path((id, action)): Path<(String, String)>,
     body: Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<TicketView>> {
     let kind = CommandKind::parse(&action)
         .filter(|k| *k != CommandKind::Receive)
         .ok_or_else(|| AppError::NotFound(format!("no action '{action}' on tickets")))?;
+    who.require(kind.roles(), kind.as_str())?;
     let mut ticket = visible(&state, &who, &id).await?;
     let command = command(&state, kind, &body).await?;
     let actor = who.0.actor();

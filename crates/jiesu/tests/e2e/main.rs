@@ -75,6 +75,11 @@ async fn a_ticket_walks_from_call_to_close() {
     let (status, seen) = s.get(&format!("/api/v1/tickets/{id}"), &unit).await;
     assert_eq!(status, 200);
     assert_eq!(seen["caller"]["phone"], "138****1234");
+    assert_eq!(
+        seen["events"][0]["details"]["intake"]["caller"]["phone"], "138****1234",
+        "events are masked too"
+    );
+    assert_eq!(seen["allowed_actions"], json!(["acknowledge", "return"]));
     let (_, inbox) = s.get("/api/v1/tickets?status=dispatched", &unit).await;
     assert!(
         inbox["items"]
@@ -256,7 +261,9 @@ async fn an_idempotency_key_never_makes_a_second_ticket() {
     assert_eq!((s1, r1), (201, false));
     assert_eq!((s2, r2), (201, true));
     assert_eq!(a["id"], b["id"]);
-    let (_, list) = s.get("/api/v1/tickets?text=幂等测试&limit=50", &agent).await;
+    let (_, list) = s
+        .get("/api/v1/tickets?text=幂等测试&limit=50", &agent)
+        .await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
 }
 
