@@ -20,17 +20,59 @@ use sqlx::sqlite::{
 use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::str::FromStr;
 use std::time::Duration;
 
 /// Rows per multi-row INSERT (SQLite allows 32,766 bound variables per statement).
 const ROWS_PER_INSERT: usize = 1000;
 
+/// How long an Idempotency-Key is remembered: a retry within a day returns the first ticket.
+pub const IDEMPOTENCY_WINDOW: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+
 /// The SQLite store.
 #[derive(Clone)]
 pub struct SqliteStore {
     write: SqlitePool,
     read: SqlitePool,
+    keys: Arc<Mutex<KeyWindow>>,
+}
+
+/// Idempotency-Keys of the last [`IDEMPOTENCY_WINDOW`], in memory.
+#[derive(Default)]
+struct KeyWindow {
+    ids: HashMap<String, (TicketId, i64)>,
+    pruned_at: i64,
+}
+
+impl KeyWindow {
+    fn get(&self, key: &str) -> Option<&TicketId> {
+        self.ids.get(key).map(|(id, _)| id)
+    }
+
+    fn insert(&mut self, key: &str, id: TicketId, at: i64) {
+        self.ids.insert(key.to_string(), (id, at));
+        // Forget expired keys now and then (every tenth of the window).
+        let window = IDEMPOTENCY_WINDOW.num_milliseconds();
+        if at - self.pruned_at > window / 10 {
+            self.ids.retain(|_, (_, t)| at - *t <= window);
+            self.pruned_at = at;
+        }
+    }
+}
+
+fn poisoned() -> StoreError {
+    StoreError::Other("idempotency window lock poisoned".into())
+}
+
+/// The key that makes two inputs the same ticket: the Idempotency-Key, else the external
+/// reference of an imported record.
+fn dedupe_key(n: &NewTicket) -> Option<String> {
+    match (&n.idempotency_key, &n.intake.external_ref) {
+        (Some(k), _) => Some(format!("key:{k}")),
+        (None, Some(r)) => Some(format!("ext:{r}")),
+        (None, None) => None,
+    }
 }
 
 impl SqliteStore {
@@ -56,7 +98,23 @@ impl SqliteStore {
             .max_connections(4)
             .connect_with(options.read_only(true))
             .await?;
-        Ok(SqliteStore { write, read })
+        let since = millis(chrono::Utc::now() - IDEMPOTENCY_WINDOW);
+        let mut keys = KeyWindow::default();
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT key, ticket_id, created_at FROM idempotency_keys WHERE created_at > $1 ORDER BY pos",
+        )
+        .bind(since)
+        .fetch_all(&read)
+        .await?;
+        for (key, id, at) in rows {
+            keys.ids.insert(key, (TicketId(id), at));
+        }
+        keys.pruned_at = millis(chrono::Utc::now());
+        Ok(SqliteStore {
+            write,
+            read,
+            keys: Arc::new(Mutex::new(keys)),
+        })
     }
 }
 
@@ -85,6 +143,7 @@ fn push_ticket_row(mut b: sqlx::query_builder::Separated<'_, Sqlite, &'static st
         .push_bind(t.intake.street_code.clone())
         .push_bind(t.intake.category_code.clone())
         .push_bind(t.intake.caller.phone.clone())
+        .push_bind(t.intake.external_ref.clone())
         .push_bind(t.intake.title.clone())
         .push_bind(t.intake.content.clone())
         .push_bind(millis(t.received_at))
@@ -264,34 +323,64 @@ impl Store for SqliteStore {
     async fn create_tickets(&self, batch: Vec<NewTicket>) -> StoreResult<Vec<Created>> {
         let mut tx = self.write.begin().await?;
 
-        // Keys already in the database.
-        let keys: Vec<&str> = batch
-            .iter()
-            .filter_map(|n| n.idempotency_key.as_deref())
-            .collect();
+        // Tickets already made for a key: recent Idempotency-Keys from memory, external
+        // references (imports) from the unique column.
         let mut seen: HashMap<String, Ticket> = HashMap::new();
-        for chunk in keys.chunks(ROWS_PER_INSERT) {
+        let known_ids: Vec<(String, TicketId)> = {
+            let window = self.keys.lock().map_err(|_| poisoned())?;
+            batch
+                .iter()
+                .filter_map(|n| {
+                    let k = n.idempotency_key.as_deref()?;
+                    Some((dedupe_key(n)?, window.get(k)?.clone()))
+                })
+                .collect()
+        };
+        for chunk in known_ids.chunks(ROWS_PER_INSERT) {
+            let mut q = QueryBuilder::<Sqlite>::new("SELECT id, state FROM tickets WHERE id IN (");
+            let mut sep = q.separated(", ");
+            for (_, id) in chunk {
+                sep.push_bind(id.0.clone());
+            }
+            q.push(")");
+            let mut by_id = HashMap::new();
+            for row in q.build().fetch_all(&mut *tx).await? {
+                let id: String = row.try_get("id")?;
+                by_id.insert(id, ticket_from_state(row.try_get("state")?)?);
+            }
+            for (key, id) in chunk {
+                if let Some(t) = by_id.get(&id.0) {
+                    seen.insert(key.clone(), t.clone());
+                }
+            }
+        }
+        let refs: Vec<&str> = batch
+            .iter()
+            .filter(|n| n.idempotency_key.is_none())
+            .filter_map(|n| n.intake.external_ref.as_deref())
+            .collect();
+        for chunk in refs.chunks(ROWS_PER_INSERT) {
             let mut q = QueryBuilder::<Sqlite>::new(
-                "SELECT k.key, t.state FROM idempotency_keys k JOIN tickets t ON t.id = k.ticket_id \
-                 WHERE k.key IN (",
+                "SELECT external_ref, state FROM tickets WHERE external_ref IN (",
             );
             let mut sep = q.separated(", ");
-            for k in chunk {
-                sep.push_bind(*k);
+            for r in chunk {
+                sep.push_bind(r.to_string());
             }
             q.push(")");
             for row in q.build().fetch_all(&mut *tx).await? {
-                let key: String = row.try_get("key")?;
-                seen.insert(key, ticket_from_state(row.try_get("state")?)?);
+                let r: String = row.try_get("external_ref")?;
+                seen.insert(format!("ext:{r}"), ticket_from_state(row.try_get("state")?)?);
             }
         }
 
         // Which inputs create a ticket: not seen before, not repeated earlier in the batch.
+        let keys: Vec<Option<String>> = batch.iter().map(dedupe_key).collect();
         let mut fresh: Vec<usize> = Vec::new();
         let mut first_in_batch: HashMap<&str, usize> = HashMap::new();
         let mut per_day: BTreeMap<String, u64> = BTreeMap::new();
         for (i, n) in batch.iter().enumerate() {
-            if let Some(k) = n.idempotency_key.as_deref() {
+            if let Some(k) = keys[i].as_deref() {
                 if seen.contains_key(k) || first_in_batch.contains_key(k) {
                     continue;
                 }
@@ -344,7 +433,7 @@ impl Store for SqliteStore {
         for chunk in rows.chunks(ROWS_PER_INSERT) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO tickets (id, number, status, channel, urgency, lead_unit, \
-                 district_code, street_code, category_code, caller_phone, title, content, \
+                 district_code, street_code, category_code, caller_phone, external_ref, title, content, \
                  received_at, updated_at, version, state) ",
             );
             q.push_values(chunk, |b, t| push_ticket_row(b, t));
@@ -355,12 +444,13 @@ impl Store for SqliteStore {
             .map(|i| (&created[i].1.id, &created[i].0))
             .collect();
         insert_events(&mut tx, &events).await?;
+        let now = millis(chrono::Utc::now());
         let key_rows: Vec<(&str, &str, i64)> = fresh
             .iter()
             .filter_map(|&i| {
                 let n = &batch[i];
                 let k = n.idempotency_key.as_deref()?;
-                Some((k, n.id.0.as_str(), millis(n.received_at)))
+                Some((k, n.id.0.as_str(), now))
             })
             .collect();
         for chunk in key_rows.chunks(ROWS_PER_INSERT) {
@@ -373,10 +463,16 @@ impl Store for SqliteStore {
             q.build().execute(&mut *tx).await?;
         }
         tx.commit().await?;
+        if !key_rows.is_empty() {
+            let mut window = self.keys.lock().map_err(|_| poisoned())?;
+            for (k, id, at) in &key_rows {
+                window.insert(k, TicketId(id.to_string()), *at);
+            }
+        }
 
         // Answer every input in order.
         let mut out = Vec::with_capacity(batch.len());
-        for (i, n) in batch.iter().enumerate() {
+        for (i, key) in keys.iter().enumerate() {
             if let Some((_, t)) = created.get(&i) {
                 out.push(Created {
                     ticket: t.clone(),
@@ -384,7 +480,7 @@ impl Store for SqliteStore {
                 });
                 continue;
             }
-            let key = n.idempotency_key.as_deref().unwrap_or_default();
+            let key = key.as_deref().unwrap_or_default();
             let ticket = match seen.get(key) {
                 Some(t) => t.clone(),
                 None => {

@@ -154,7 +154,7 @@ pub async fn run(cmd: BenchCmd) -> anyhow::Result<()> {
                 let r = client
                     .post(endpoint)
                     .bearer_auth(token)
-                    .header("idempotency-key", format!("bench-{i}"))
+                    .header("idempotency-key", uuid::Uuid::new_v4().to_string())
                     .json(&body)
                     .send()
                     .await

@@ -55,6 +55,7 @@ CREATE TABLE tickets (
     street_code   TEXT,
     category_code TEXT,
     caller_phone  TEXT NOT NULL,
+    external_ref  TEXT,
     title         TEXT,
     content       TEXT NOT NULL,
     received_at   BIGINT NOT NULL,
@@ -66,6 +67,8 @@ CREATE INDEX tickets_status ON tickets (status, seq);
 CREATE INDEX tickets_lead_unit ON tickets (lead_unit, seq);
 CREATE INDEX tickets_district ON tickets (district_code, seq);
 CREATE INDEX tickets_caller_phone ON tickets (caller_phone);
+-- An imported record is imported once, however often its file is imported.
+CREATE UNIQUE INDEX tickets_external_ref ON tickets (external_ref) WHERE external_ref IS NOT NULL;
 
 -- Units currently involved in a ticket (lead and assisting): who may see it.
 CREATE TABLE ticket_units (
@@ -87,11 +90,16 @@ CREATE TABLE ticket_events (
     UNIQUE (ticket_id, seq)
 );
 
+-- Idempotency-Key log, in arrival order. Keys are looked up in memory (loaded from here at
+-- start for the retention window), so this table needs no index on the key: random keys would
+-- otherwise scatter writes over the whole index.
 CREATE TABLE idempotency_keys (
-    key        TEXT PRIMARY KEY,
+    pos        INTEGER PRIMARY KEY AUTOINCREMENT,
+    key        TEXT NOT NULL,
     ticket_id  TEXT NOT NULL,
     created_at BIGINT NOT NULL
 );
+CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
 
 -- Last order number handed out per local day.
 CREATE TABLE day_counters (

@@ -136,6 +136,30 @@ async fn idempotency_key_never_makes_a_second_ticket() {
 }
 
 #[tokio::test]
+async fn keys_survive_a_restart_and_imports_dedupe_by_external_ref() {
+    let (dir, store) = open().await;
+    let first = store
+        .create_tickets(vec![new_ticket("x", Some("agent1:k1"), 1)])
+        .await
+        .unwrap()
+        .remove(0)
+        .ticket;
+    let mut imported = new_ticket("history", None, 1);
+    imported.intake.external_ref = Some("baltimore311:18-1".into());
+    store.create_tickets(vec![imported.clone()]).await.unwrap();
+    drop(store);
+
+    let store = SqliteStore::open(&dir.path().join("jiesu.db")).await.unwrap();
+    let again = store
+        .create_tickets(vec![new_ticket("x", Some("agent1:k1"), 1), imported])
+        .await
+        .unwrap();
+    assert!(again.iter().all(|c| c.existed));
+    assert_eq!(again[0].ticket.id, first.id);
+    assert_eq!(store.count_tickets().await.unwrap(), 2);
+}
+
+#[tokio::test]
 async fn stale_append_conflicts_and_changes_nothing() {
     let (_d, store) = open().await;
     let t = store
