@@ -44,7 +44,14 @@ async fn writer(store: DynStore, mut rx: mpsc::Receiver<Job>) {
     while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
         let (batch, waiters): (Vec<_>, Vec<_>) = jobs.drain(..).unzip();
         let size = batch.len();
-        match store.create_tickets(batch).await {
+        let started = std::time::Instant::now();
+        let result = store.create_tickets(batch).await;
+        tracing::debug!(
+            size,
+            micros = started.elapsed().as_micros() as u64,
+            "intake batch"
+        );
+        match result {
             Ok(created) => {
                 for (waiter, c) in waiters.into_iter().zip(created) {
                     let _ = waiter.send(Ok(c));

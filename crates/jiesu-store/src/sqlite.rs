@@ -20,12 +20,30 @@ use sqlx::sqlite::{
 use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Rows per multi-row INSERT (SQLite allows 32,766 bound variables per statement).
 const ROWS_PER_INSERT: usize = 1000;
+
+/// Splits `items` into chunks of 256, 64, 16, 4 or 1 rows. Each chunk size gives one SQL text,
+/// so the few multi-row statements of the write path are prepared once and then reused from
+/// the connection's statement cache instead of being parsed again for every batch size.
+fn canonical_chunks<T>(mut items: &[T]) -> impl Iterator<Item = &[T]> {
+    std::iter::from_fn(move || {
+        if items.is_empty() {
+            return None;
+        }
+        let size = [256, 64, 16, 4, 1]
+            .into_iter()
+            .find(|&s| s <= items.len())
+            .unwrap_or(1);
+        let (head, tail) = items.split_at(size);
+        items = tail;
+        Some(head)
+    })
+}
 
 /// How long an Idempotency-Key is remembered: a retry within a day returns the first ticket.
 pub const IDEMPOTENCY_WINDOW: chrono::TimeDelta = chrono::TimeDelta::hours(24);
@@ -101,7 +119,8 @@ impl SqliteStore {
         let since = millis(chrono::Utc::now() - IDEMPOTENCY_WINDOW);
         let mut keys = KeyWindow::default();
         let rows: Vec<(String, String, i64)> = sqlx::query_as(
-            "SELECT key, ticket_id, created_at FROM idempotency_keys WHERE created_at > $1 ORDER BY pos",
+            "SELECT idempotency_key, id, received_at FROM tickets \
+             WHERE received_at > $1 AND idempotency_key IS NOT NULL",
         )
         .bind(since)
         .fetch_all(&read)
@@ -132,7 +151,11 @@ fn text_enum<T: serde::de::DeserializeOwned>(s: &str) -> StoreResult<T> {
 }
 
 /// Columns of the `tickets` table derived from the state.
-fn push_ticket_row(mut b: sqlx::query_builder::Separated<'_, Sqlite, &'static str>, t: &Ticket) {
+fn push_ticket_row(
+    mut b: sqlx::query_builder::Separated<'_, Sqlite, &'static str>,
+    t: &Ticket,
+    idempotency_key: Option<&str>,
+) {
     b.push_bind(t.id.0.clone())
         .push_bind(t.number.clone())
         .push_bind(t.status.as_str())
@@ -144,6 +167,7 @@ fn push_ticket_row(mut b: sqlx::query_builder::Separated<'_, Sqlite, &'static st
         .push_bind(t.intake.category_code.clone())
         .push_bind(t.intake.caller.phone.clone())
         .push_bind(t.intake.external_ref.clone())
+        .push_bind(idempotency_key.map(String::from))
         .push_bind(t.intake.title.clone())
         .push_bind(t.intake.content.clone())
         .push_bind(millis(t.received_at))
@@ -156,21 +180,20 @@ async fn insert_events(
     tx: &mut Transaction<'_, Sqlite>,
     records: &[(&TicketId, &EventRecord)],
 ) -> StoreResult<()> {
-    for chunk in records.chunks(ROWS_PER_INSERT) {
+    for chunk in canonical_chunks(records) {
         let mut rows = Vec::with_capacity(chunk.len());
         for (id, r) in chunk {
-            let tagged = serde_json::to_value(&r.event)?;
             rows.push((
                 id.0.clone(),
                 i64::from(r.seq),
                 r.event.kind(),
                 millis(r.at),
                 serde_json::to_string(&r.actor)?,
-                serde_json::to_string(&tagged["details"])?,
+                serde_json::to_string(&r.event)?,
             ));
         }
         let mut q = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO ticket_events (ticket_id, seq, kind, at, actor, details) ",
+            "INSERT INTO ticket_events (ticket_id, seq, kind, at, actor, event) ",
         );
         q.push_values(rows, |mut b, row| {
             b.push_bind(row.0)
@@ -370,7 +393,10 @@ impl Store for SqliteStore {
             q.push(")");
             for row in q.build().fetch_all(&mut *tx).await? {
                 let r: String = row.try_get("external_ref")?;
-                seen.insert(format!("ext:{r}"), ticket_from_state(row.try_get("state")?)?);
+                seen.insert(
+                    format!("ext:{r}"),
+                    ticket_from_state(row.try_get("state")?)?,
+                );
             }
         }
 
@@ -429,14 +455,17 @@ impl Store for SqliteStore {
             created.insert(i, (record, ticket));
         }
 
-        let rows: Vec<&Ticket> = fresh.iter().map(|i| &created[i].1).collect();
-        for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let rows: Vec<(&Ticket, Option<&str>)> = fresh
+            .iter()
+            .map(|i| (&created[i].1, batch[*i].idempotency_key.as_deref()))
+            .collect();
+        for chunk in canonical_chunks(&rows) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO tickets (id, number, status, channel, urgency, lead_unit, \
-                 district_code, street_code, category_code, caller_phone, external_ref, title, content, \
+                 district_code, street_code, category_code, caller_phone, external_ref, idempotency_key, title, content, \
                  received_at, updated_at, version, state) ",
             );
-            q.push_values(chunk, |b, t| push_ticket_row(b, t));
+            q.push_values(chunk, |b, (t, key)| push_ticket_row(b, t, *key));
             q.build().execute(&mut *tx).await?;
         }
         let events: Vec<(&TicketId, &EventRecord)> = fresh
@@ -444,31 +473,15 @@ impl Store for SqliteStore {
             .map(|i| (&created[i].1.id, &created[i].0))
             .collect();
         insert_events(&mut tx, &events).await?;
-        let now = millis(chrono::Utc::now());
-        let key_rows: Vec<(&str, &str, i64)> = fresh
-            .iter()
-            .filter_map(|&i| {
-                let n = &batch[i];
-                let k = n.idempotency_key.as_deref()?;
-                Some((k, n.id.0.as_str(), now))
-            })
-            .collect();
-        for chunk in key_rows.chunks(ROWS_PER_INSERT) {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO idempotency_keys (key, ticket_id, created_at) ",
-            );
-            q.push_values(chunk, |mut b, (k, id, at)| {
-                b.push_bind(*k).push_bind(*id).push_bind(*at);
-            });
-            q.build().execute(&mut *tx).await?;
-        }
         tx.commit().await?;
-        if !key_rows.is_empty() {
-            let mut window = self.keys.lock().map_err(|_| poisoned())?;
-            for (k, id, at) in &key_rows {
-                window.insert(k, TicketId(id.to_string()), *at);
+        let mut window = self.keys.lock().map_err(|_| poisoned())?;
+        for &i in &fresh {
+            let n = &batch[i];
+            if let Some(k) = n.idempotency_key.as_deref() {
+                window.insert(k, n.id.clone(), millis(n.received_at));
             }
         }
+        drop(window);
 
         // Answer every input in order.
         let mut out = Vec::with_capacity(batch.len());
@@ -510,19 +523,14 @@ impl Store for SqliteStore {
 
     async fn events(&self, id: &TicketId) -> StoreResult<Vec<EventRecord>> {
         let rows = sqlx::query(
-            "SELECT seq, kind, at, actor, details FROM ticket_events WHERE ticket_id = $1 ORDER BY seq",
+            "SELECT seq, at, actor, event FROM ticket_events WHERE ticket_id = $1 ORDER BY seq",
         )
         .bind(&id.0)
         .fetch_all(&self.read)
         .await?;
         rows.into_iter()
             .map(|row| {
-                let kind: String = row.try_get("kind")?;
-                let details: String = row.try_get("details")?;
-                let event: Event = serde_json::from_value(serde_json::json!({
-                    "kind": kind,
-                    "details": serde_json::from_str::<serde_json::Value>(&details)?,
-                }))?;
+                let event: Event = serde_json::from_str(row.try_get("event")?)?;
                 Ok(EventRecord {
                     seq: u32::try_from(row.try_get::<i64, _>("seq")?).unwrap_or(0),
                     at: from_millis(row.try_get("at")?)?,

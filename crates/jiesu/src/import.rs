@@ -8,7 +8,8 @@
 //!
 //! Each good row becomes a ticket received at its original time; a row the source marks closed
 //! is closed with a note saying so. Importing the same file twice creates nothing new (each row's
-//! source id is its idempotency key). Bad rows are reported with their line number and reason,
+//! source id, kept as the ticket's `external_ref`, is unique; rows of jiesu's shape without an
+//! `external_id` are identified by file name and line). Bad rows are reported with their line number and reason,
 //! and the good rows are imported.
 
 use anyhow::{Context, bail};
@@ -30,7 +31,6 @@ struct Row {
     line: u64,
     received_at: DateTime<Utc>,
     intake: Intake,
-    key: String,
     /// Set when the source says the request is closed: when, and the note to record.
     closed: Option<(DateTime<Utc>, String)>,
 }
@@ -90,10 +90,10 @@ pub async fn run(store: DynStore, file: &Path) -> anyhow::Result<()> {
             "file: unrecognised header; expected jiesu columns (at least 'content') or Baltimore 311 columns (SRRecordID, CreatedDate, …)"
         );
     };
-    let source = match shape {
-        Shape::Baltimore => "baltimore311",
-        Shape::Jiesu => "csv",
-    };
+    // Rows without a source id are known by file and line.
+    let source = file
+        .file_name()
+        .map_or_else(|| "csv".into(), |n| n.to_string_lossy().into_owned());
 
     let reference = store.reference().await?;
     let dir = MemoryDirectory::new(reference.units, reference.catalog, reference.divisions);
@@ -141,7 +141,9 @@ pub async fn run(store: DynStore, file: &Path) -> anyhow::Result<()> {
                     DecideError::Invalid { field, message } => format!("{field}: {message}"),
                     other => other.to_string(),
                 })?;
-                row.key = format!("import:{source}:{}", row.key);
+                if row.intake.external_ref.is_none() {
+                    row.intake.external_ref = Some(format!("{source}:{line}"));
+                }
                 Ok(row)
             }) {
                 Ok(row) => batch.push(row),
@@ -194,7 +196,7 @@ async fn write(
             intake: r.intake.clone(),
             actor: importer.clone(),
             received_at: r.received_at,
-            idempotency_key: Some(r.key.clone()),
+            idempotency_key: None,
         })
         .collect();
     let created = store.create_tickets(news).await?;
@@ -288,9 +290,6 @@ fn jiesu_row(line: u64, f: &Fields<'_>) -> Result<Row, String> {
     Ok(Row {
         line,
         received_at,
-        key: external
-            .clone()
-            .unwrap_or_else(|| format!("line{line}:{}", get("content").unwrap_or_default())),
         intake: Intake {
             channel,
             title: get("title").map(String::from),
@@ -389,7 +388,6 @@ fn baltimore_row(line: u64, f: &Fields<'_>, warnings: &mut Vec<Problem>) -> Resu
     Ok(Row {
         line,
         received_at: created,
-        key: id.to_string(),
         intake: Intake {
             channel,
             title: Some(kind.to_string()),

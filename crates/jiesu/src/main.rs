@@ -20,6 +20,10 @@ use std::io::{IsTerminal, Read};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+/// mimalloc: request handling makes many small, short-lived allocations across threads.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// jiesu: an open platform for city 12345 citizen hotlines (接诉即办).
 #[derive(Parser)]
 #[command(version, about)]

@@ -56,6 +56,9 @@ CREATE TABLE tickets (
     category_code TEXT,
     caller_phone  TEXT NOT NULL,
     external_ref  TEXT,
+    -- The client's Idempotency-Key (per user). Looked up in memory for a 24-hour window, loaded
+    -- from here at start; not indexed, because random keys would scatter index writes.
+    idempotency_key TEXT,
     title         TEXT,
     content       TEXT NOT NULL,
     received_at   BIGINT NOT NULL,
@@ -64,7 +67,7 @@ CREATE TABLE tickets (
     state         TEXT NOT NULL
 );
 CREATE INDEX tickets_status ON tickets (status, seq);
-CREATE INDEX tickets_lead_unit ON tickets (lead_unit, seq);
+CREATE INDEX tickets_received ON tickets (received_at);
 CREATE INDEX tickets_district ON tickets (district_code, seq);
 CREATE INDEX tickets_caller_phone ON tickets (caller_phone);
 -- An imported record is imported once, however often its file is imported.
@@ -78,7 +81,8 @@ CREATE TABLE ticket_units (
 );
 CREATE INDEX ticket_units_ticket ON ticket_units (ticket_id);
 
--- The append-only log: every change to every ticket, in order. `pos` orders the whole log.
+-- The append-only log: every change to every ticket, in order. `pos` orders the whole log;
+-- `event` is the event as JSON `{"kind", "details"}`, `kind` repeated for queries.
 CREATE TABLE ticket_events (
     pos       INTEGER PRIMARY KEY AUTOINCREMENT,
     ticket_id TEXT NOT NULL,
@@ -86,20 +90,10 @@ CREATE TABLE ticket_events (
     kind      TEXT NOT NULL,
     at        BIGINT NOT NULL,
     actor     TEXT NOT NULL,
-    details   TEXT NOT NULL,
+    event     TEXT NOT NULL,
     UNIQUE (ticket_id, seq)
 );
 
--- Idempotency-Key log, in arrival order. Keys are looked up in memory (loaded from here at
--- start for the retention window), so this table needs no index on the key: random keys would
--- otherwise scatter writes over the whole index.
-CREATE TABLE idempotency_keys (
-    pos        INTEGER PRIMARY KEY AUTOINCREMENT,
-    key        TEXT NOT NULL,
-    ticket_id  TEXT NOT NULL,
-    created_at BIGINT NOT NULL
-);
-CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
 
 -- Last order number handed out per local day.
 CREATE TABLE day_counters (

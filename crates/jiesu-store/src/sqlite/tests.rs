@@ -76,6 +76,15 @@ fn directory() -> MemoryDirectory {
     )
 }
 
+#[test]
+fn chunks_take_few_sizes_and_keep_every_row() {
+    let rows: Vec<usize> = (0..345).collect();
+    let sizes: Vec<usize> = canonical_chunks(&rows).map(<[usize]>::len).collect();
+    assert_eq!(sizes, [256, 64, 16, 4, 4, 1]);
+    let back: Vec<usize> = canonical_chunks(&rows).flatten().copied().collect();
+    assert_eq!(back, rows);
+}
+
 #[tokio::test]
 async fn numbers_run_per_china_day_and_tickets_read_back() {
     let (_d, store) = open().await;
@@ -149,7 +158,9 @@ async fn keys_survive_a_restart_and_imports_dedupe_by_external_ref() {
     store.create_tickets(vec![imported.clone()]).await.unwrap();
     drop(store);
 
-    let store = SqliteStore::open(&dir.path().join("jiesu.db")).await.unwrap();
+    let store = SqliteStore::open(&dir.path().join("jiesu.db"))
+        .await
+        .unwrap();
     let again = store
         .create_tickets(vec![new_ticket("x", Some("agent1:k1"), 1), imported])
         .await
