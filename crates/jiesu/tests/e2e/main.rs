@@ -353,10 +353,12 @@ async fn a_killed_server_loses_no_acknowledged_ticket() {
 #[tokio::test]
 async fn baltimore_311_history_imports_with_its_quirks_reported() {
     let j = Jiesu::new();
+    // The real sample from the project's shared data (beside the repository).
     let file = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/baltimore_311_sample.csv"
+        "/../../../shared/data/baltimore_311/requests_sample.csv"
     );
+    assert!(std::path::Path::new(file).exists(), "shared data missing: {file}");
     let out = j.run(&["import", file], "");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
