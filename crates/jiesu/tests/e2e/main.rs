@@ -358,7 +358,10 @@ async fn baltimore_311_history_imports_with_its_quirks_reported() {
         env!("CARGO_MANIFEST_DIR"),
         "/../../../shared/data/baltimore_311/requests_sample.csv"
     );
-    assert!(std::path::Path::new(file).exists(), "shared data missing: {file}");
+    assert!(
+        std::path::Path::new(file).exists(),
+        "shared data missing: {file}"
+    );
     let out = j.run(&["import", file], "");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
