@@ -6,12 +6,16 @@
 //! synchronous and pure: storage, HTTP and clocks live in the crates around this one.
 #![deny(missing_docs)]
 
+pub mod calendar;
 pub mod directory;
 pub mod privacy;
+pub mod rates;
 pub mod reference;
 pub mod role;
 pub mod ticket;
+pub mod timelimit;
 
+pub use calendar::{CalendarError, Day, DayKind, Reckoning, Span, WorkingCalendar, YearSchedule};
 pub use directory::{Directory, MemoryDirectory};
 pub use reference::{CatalogNode, Division, DivisionLevel, Unit, UnitKind};
 pub use role::{Actor, Role};

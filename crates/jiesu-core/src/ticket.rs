@@ -6,10 +6,14 @@
 //! folds one event into the state. Replaying a ticket's events with [`replay`] always gives the
 //! stored state.
 
+use crate::calendar::Span;
 use crate::directory::Directory;
 use crate::privacy::{HIDDEN_NAME, mask_phone};
 use crate::reference::DivisionLevel;
 use crate::role::{Actor, Role};
+use crate::timelimit::{
+    Deadlines, Limit, MAX_OVERDUE_LEVEL, Timeliness, deadlines_from, timeliness,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -381,6 +385,8 @@ pub enum Command {
         /// Why (required).
         reason: String,
     },
+    /// The time-limit scanner: raise the warnings and overdue flags that are due.
+    CheckTime,
 }
 
 wire_enum! {
@@ -416,6 +422,8 @@ wire_enum! {
         Merge = "merge",
         /// [`Command::Close`].
         Close = "close",
+        /// [`Command::CheckTime`].
+        CheckTime = "check_time",
     }
 }
 
@@ -433,7 +441,14 @@ impl CommandKind {
             Supervise => &[Supervisor, Admin],
             Escalate => &[Agent, Dispatcher, Supervisor, Admin],
             Close => &[Dispatcher, Supervisor, Admin],
+            CheckTime => &[Admin],
         }
+    }
+
+    /// Whether clients may send this command through the API (`receive` has its own endpoint,
+    /// `check_time` belongs to the time-limit scanner).
+    pub fn is_api_action(self) -> bool {
+        !matches!(self, CommandKind::Receive | CommandKind::CheckTime)
     }
 
     /// Commands a unit user issues as the ticket's lead unit.
@@ -461,6 +476,7 @@ impl Command {
             Command::Escalate { .. } => CommandKind::Escalate,
             Command::Merge { .. } => CommandKind::Merge,
             Command::Close { .. } => CommandKind::Close,
+            Command::CheckTime => CommandKind::CheckTime,
         }
     }
 }
@@ -489,6 +505,7 @@ pub const TRANSITIONS: &[(Status, CommandKind, &[Status])] = {
         (S::Dispatched, C::Escalate, &[S::Dispatched]),
         (S::Dispatched, C::Merge, &[S::Merged]),
         (S::Dispatched, C::Close, &[S::Closed]),
+        (S::Dispatched, C::CheckTime, &[S::Dispatched]),
         (S::Returned, C::Review, &[S::Dispatched]),
         (S::Returned, C::Supervise, &[S::Returned]),
         (S::Returned, C::Escalate, &[S::Returned]),
@@ -500,6 +517,7 @@ pub const TRANSITIONS: &[(Status, CommandKind, &[Status])] = {
         (S::InProgress, C::Supervise, &[S::InProgress]),
         (S::InProgress, C::Escalate, &[S::InProgress]),
         (S::InProgress, C::Close, &[S::Closed]),
+        (S::InProgress, C::CheckTime, &[S::InProgress]),
         (
             S::Replied,
             C::Callback,
@@ -514,6 +532,7 @@ pub const TRANSITIONS: &[(Status, CommandKind, &[Status])] = {
         (S::Reopened, C::Supervise, &[S::Reopened]),
         (S::Reopened, C::Escalate, &[S::Reopened]),
         (S::Reopened, C::Close, &[S::Closed]),
+        (S::Reopened, C::CheckTime, &[S::Reopened]),
     ]
 };
 
@@ -561,11 +580,17 @@ pub enum Event {
         assisting_units: Vec<String>,
         /// Instructions.
         note: Option<String>,
+        /// The time limits the unit is held to (when time limits are in force).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        deadlines: Option<Deadlines>,
     },
     /// The lead unit accepted.
     Acknowledged {
         /// The unit.
         unit: String,
+        /// Within the acknowledge limit?
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        on_time: Option<bool>,
     },
     /// The lead unit sent it back.
     Returned {
@@ -597,6 +622,9 @@ pub enum Event {
         days: u32,
         /// Note.
         note: Option<String>,
+        /// The new handle deadline.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        handle_by: Option<DateTime<Utc>>,
     },
     /// The extension was refused.
     ExtensionRefused {
@@ -611,6 +639,9 @@ pub enum Event {
         outcome: ReplyOutcome,
         /// The reply text.
         text: String,
+        /// Within the handle limit?
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        on_time: Option<bool>,
     },
     /// A callback attempt that did not reach the caller.
     CallbackMissed {
@@ -637,6 +668,9 @@ pub enum Event {
     Reopened {
         /// Why.
         reason: String,
+        /// Fresh time limits for the second round.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        deadlines: Option<Deadlines>,
     },
     /// Moved to another unit.
     Transferred {
@@ -646,6 +680,9 @@ pub enum Event {
         to_unit: String,
         /// Why.
         reason: String,
+        /// New time limits, when the policy restarts the clock on transfer.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        deadlines: Option<Deadlines>,
     },
     /// Supervision raised to `level`.
     Supervised {
@@ -658,6 +695,19 @@ pub enum Event {
     Escalated {
         /// Why.
         reason: String,
+        /// Urgent time limits, when they end sooner than the ones the ticket had.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        deadlines: Option<Deadlines>,
+    },
+    /// A warning point passed (预警).
+    TimeWarned {
+        /// Which limit.
+        limit: Limit,
+    },
+    /// A deadline passed (超期).
+    Overdue {
+        /// Which limit.
+        limit: Limit,
     },
     /// Merged into a master ticket.
     Merged {
@@ -689,6 +739,8 @@ impl Event {
             Event::Supervised { .. } => "supervised",
             Event::Escalated { .. } => "escalated",
             Event::Merged { .. } => "merged",
+            Event::TimeWarned { .. } => "time_warned",
+            Event::Overdue { .. } => "overdue",
         }
     }
 }
@@ -749,6 +801,25 @@ pub struct Ticket {
     pub master_id: Option<TicketId>,
     /// Times reopened.
     pub reopen_count: u32,
+    /// 时限 the deadlines in force, when time limits apply.
+    #[serde(default)]
+    pub deadlines: Option<Deadlines>,
+    /// How the ticket stands against its acknowledge limit.
+    #[serde(default = "on_time")]
+    pub acknowledge_timeliness: Timeliness,
+    /// How the ticket stands against its handle limit.
+    #[serde(default = "on_time")]
+    pub handle_timeliness: Timeliness,
+    /// Supervision level when the handle limit was first overdue.
+    #[serde(default)]
+    pub overdue_base_level: u32,
+    /// When the unit replied or the centre answered: the day that puts it on a callback list.
+    #[serde(default)]
+    pub replied_at: Option<DateTime<Utc>>,
+}
+
+fn on_time() -> Timeliness {
+    Timeliness::OnTime
 }
 
 impl Ticket {
@@ -772,6 +843,67 @@ impl Ticket {
                 }
             }
         }
+    }
+
+    /// Waiting for the lead unit to acknowledge.
+    pub fn awaits_acknowledgement(&self) -> bool {
+        matches!(self.status, Status::Dispatched | Status::Reopened) && self.lead_unit.is_some()
+    }
+
+    /// The handle clock runs while a unit holds the ticket and has not replied.
+    pub fn handle_clock_runs(&self) -> bool {
+        matches!(
+            self.status,
+            Status::Dispatched | Status::InProgress | Status::Reopened
+        ) && self.lead_unit.is_some()
+    }
+
+    /// When an overdue ticket's supervision goes up next: one more handle limit's length
+    /// (in natural time) past the deadline for each level raised so far.
+    pub fn next_escalation_at(&self) -> Option<DateTime<Utc>> {
+        let d = self.deadlines.as_ref()?;
+        if self.handle_timeliness != Timeliness::Overdue
+            || self.supervision_level >= MAX_OVERDUE_LEVEL
+        {
+            return None;
+        }
+        let period = d.handle_by - d.started_at;
+        let raised = self
+            .supervision_level
+            .saturating_sub(self.overdue_base_level);
+        Some(d.handle_by + period * i32::try_from(raised).unwrap_or(i32::MAX))
+    }
+
+    /// The next instant at which the time-limit scanner has something to do, if any.
+    pub fn next_check(&self) -> Option<DateTime<Utc>> {
+        let d = self.deadlines.as_ref()?;
+        let mut next: Option<DateTime<Utc>> = None;
+        let mut consider = |t: DateTime<Utc>| next = Some(next.map_or(t, |n| n.min(t)));
+        if self.awaits_acknowledgement() {
+            match self.acknowledge_timeliness {
+                Timeliness::OnTime => consider(d.acknowledge_warn_at),
+                Timeliness::Warned => consider(d.acknowledge_by),
+                Timeliness::Overdue => {}
+            }
+        }
+        if self.handle_clock_runs() {
+            match self.handle_timeliness {
+                Timeliness::OnTime => consider(d.handle_warn_at),
+                Timeliness::Warned => consider(d.handle_by),
+                Timeliness::Overdue => {
+                    if let Some(e) = self.next_escalation_at() {
+                        consider(e);
+                    }
+                }
+            }
+        }
+        next
+    }
+
+    /// Overdue on either limit and still with a unit: on the supervisors' queue.
+    pub fn is_overdue(&self) -> bool {
+        (self.awaits_acknowledgement() && self.acknowledge_timeliness == Timeliness::Overdue)
+            || (self.handle_clock_runs() && self.handle_timeliness == Timeliness::Overdue)
     }
 
     /// Whether `unit` is the lead or an assisting unit.
@@ -875,6 +1007,7 @@ pub fn decide(
     state: Option<&Ticket>,
     command: &Command,
     actor: &Actor,
+    at: DateTime<Utc>,
     dir: &dyn Directory,
 ) -> Result<Vec<Event>, DecideError> {
     let kind = command.kind();
@@ -924,9 +1057,13 @@ pub fn decide(
                 lead_unit: lead_unit.clone(),
                 assisting_units: assisting_units.clone(),
                 note: note(n, "note")?,
+                deadlines: fresh_deadlines(ticket, at, dir),
             }]
         }
-        Command::Acknowledge => vec![Event::Acknowledged { unit: lead }],
+        Command::Acknowledge => vec![Event::Acknowledged {
+            unit: lead,
+            on_time: ticket.deadlines.as_ref().map(|d| at <= d.acknowledge_by),
+        }],
         Command::Return { reason } => vec![Event::Returned {
             unit: lead,
             reason: required("reason", reason, MAX_SHORT)?,
@@ -960,6 +1097,7 @@ pub fn decide(
                             lead_unit: to.to_string(),
                             assisting_units: assisting_units.clone(),
                             note: None,
+                            deadlines: moved_deadlines(ticket, at, dir),
                         },
                     ]
                 }
@@ -978,7 +1116,17 @@ pub fn decide(
             let days = ticket.extension_pending.unwrap_or_default();
             let n = note(n, "note")?;
             if *granted {
-                vec![Event::ExtensionGranted { days, note: n }]
+                let handle_by = match (&ticket.deadlines, dir.time_limits()) {
+                    (Some(d), Some((_, cal))) => {
+                        Some(cal.add(d.handle_by, Span::WorkingDays(days)).at)
+                    }
+                    _ => None,
+                };
+                vec![Event::ExtensionGranted {
+                    days,
+                    note: n,
+                    handle_by,
+                }]
             } else {
                 vec![Event::ExtensionRefused { note: n }]
             }
@@ -987,6 +1135,7 @@ pub fn decide(
             unit: lead,
             outcome: *outcome,
             text: required("text", text, MAX_CONTENT)?,
+            on_time: ticket.deadlines.as_ref().map(|d| at <= d.handle_by),
         }],
         Command::Callback {
             reached,
@@ -996,10 +1145,18 @@ pub fn decide(
         } => {
             let n = note(n, "note")?;
             if !reached {
-                vec![Event::CallbackMissed {
-                    attempt: ticket.callback_attempts + 1,
-                    note: n,
-                }]
+                let attempt = ticket.callback_attempts + 1;
+                let mut events = vec![Event::CallbackMissed { attempt, note: n }];
+                if let Some((policies, _)) = dir.time_limits()
+                    && attempt >= policies.callback.max_attempts
+                {
+                    events.push(Event::Closed {
+                        reason: Some(format!(
+                            "caller unreachable after {attempt} callback attempts"
+                        )),
+                    });
+                }
+                events
             } else {
                 let resolved =
                     resolved.ok_or_else(|| invalid("resolved", "is required when reached"))?;
@@ -1020,6 +1177,7 @@ pub fn decide(
                     };
                     events.push(Event::Reopened {
                         reason: reason.into(),
+                        deadlines: fresh_deadlines(ticket, at, dir),
                     });
                     events.push(Event::Supervised {
                         level: ticket.supervision_level + 1,
@@ -1038,15 +1196,27 @@ pub fn decide(
                 from_unit: ticket.lead_unit.clone(),
                 to_unit: to_unit.clone(),
                 reason: required("reason", reason, MAX_SHORT)?,
+                deadlines: moved_deadlines(ticket, at, dir),
             }]
         }
         Command::Supervise { note: n } => vec![Event::Supervised {
             level: ticket.supervision_level + 1,
             note: note(n, "note")?,
         }],
-        Command::Escalate { reason } => vec![Event::Escalated {
-            reason: required("reason", reason, MAX_SHORT)?,
-        }],
+        Command::Escalate { reason } => {
+            // Urgent limits apply from now if they end sooner than the current ones.
+            let mut urgent = ticket.clone();
+            urgent.intake.urgency = Urgency::Urgent;
+            let deadlines = match (&ticket.deadlines, fresh_deadlines(&urgent, at, dir)) {
+                (Some(old), Some(new)) if new.handle_by < old.handle_by => Some(new),
+                _ => None,
+            };
+            vec![Event::Escalated {
+                reason: required("reason", reason, MAX_SHORT)?,
+                deadlines,
+            }]
+        }
+        Command::CheckTime => check_time(ticket, at),
         Command::Merge {
             master_id,
             master_status,
@@ -1072,6 +1242,73 @@ pub fn decide(
         }],
     };
     Ok(events)
+}
+
+/// Deadlines from `at` under the policy that matches the ticket, when time limits are set.
+fn fresh_deadlines(ticket: &Ticket, at: DateTime<Utc>, dir: &dyn Directory) -> Option<Deadlines> {
+    let (policies, cal) = dir.time_limits()?;
+    let policy = policies.select(ticket)?;
+    Some(deadlines_from(policy, policies.version, cal, at))
+}
+
+/// Deadlines for a transfer or re-dispatch: fresh when the ticket's policy says the new unit
+/// gets the full limits, otherwise the ones it has.
+fn moved_deadlines(ticket: &Ticket, at: DateTime<Utc>, dir: &dyn Directory) -> Option<Deadlines> {
+    let (policies, _) = dir.time_limits()?;
+    let restart = ticket
+        .deadlines
+        .as_ref()
+        .and_then(|d| policies.get(&d.policy_id))
+        .or_else(|| policies.select(ticket))
+        .is_none_or(|p| p.restart_on_transfer);
+    if restart || ticket.deadlines.is_none() {
+        fresh_deadlines(ticket, at, dir)
+    } else {
+        ticket.deadlines.clone()
+    }
+}
+
+/// What the clock says at `at`: warnings and overdue flags not yet raised, and a further
+/// supervision level for each handle limit's length that passes after the deadline.
+fn check_time(t: &Ticket, at: DateTime<Utc>) -> Vec<Event> {
+    let mut events = Vec::new();
+    let Some(d) = &t.deadlines else {
+        return events;
+    };
+    if t.awaits_acknowledgement() {
+        let now = timeliness(at, d.acknowledge_warn_at, d.acknowledge_by);
+        if now > t.acknowledge_timeliness {
+            events.push(flag(Limit::Acknowledge, now));
+        }
+    }
+    if t.handle_clock_runs() {
+        let now = timeliness(at, d.handle_warn_at, d.handle_by);
+        if now > t.handle_timeliness {
+            events.push(flag(Limit::Handle, now));
+            if now == Timeliness::Overdue {
+                events.push(Event::Supervised {
+                    level: t.supervision_level + 1,
+                    note: Some("overdue: handle limit passed".into()),
+                });
+            }
+        } else if now == Timeliness::Overdue
+            && t.supervision_level < MAX_OVERDUE_LEVEL
+            && t.next_escalation_at().is_some_and(|e| at >= e)
+        {
+            events.push(Event::Supervised {
+                level: t.supervision_level + 1,
+                note: Some("still overdue: supervision raised".into()),
+            });
+        }
+    }
+    events
+}
+
+fn flag(limit: Limit, now: Timeliness) -> Event {
+    match now {
+        Timeliness::Overdue => Event::Overdue { limit },
+        _ => Event::TimeWarned { limit },
+    }
 }
 
 /// Whether `actor` may issue a command of `kind` on `ticket` now, whatever its fields: the
@@ -1128,6 +1365,25 @@ pub fn available(ticket: &Ticket, actor: &Actor) -> Vec<CommandKind> {
         .collect()
 }
 
+impl Ticket {
+    /// New deadlines (when the event brings some) reset both clocks.
+    fn set_deadlines(&mut self, deadlines: &Option<Deadlines>) {
+        if let Some(d) = deadlines {
+            self.deadlines = Some(d.clone());
+            self.acknowledge_timeliness = Timeliness::OnTime;
+            self.handle_timeliness = Timeliness::OnTime;
+            self.overdue_base_level = 0;
+        }
+    }
+
+    fn timeliness_mut(&mut self, limit: Limit) -> &mut Timeliness {
+        match limit {
+            Limit::Acknowledge => &mut self.acknowledge_timeliness,
+            Limit::Handle => &mut self.handle_timeliness,
+        }
+    }
+}
+
 /// Folds one event into the state. `None` is the state before the first event.
 pub fn evolve(state: Option<Ticket>, record: &EventRecord) -> Option<Ticket> {
     if let Event::Received { id, number, intake } = &record.event {
@@ -1151,6 +1407,11 @@ pub fn evolve(state: Option<Ticket>, record: &EventRecord) -> Option<Ticket> {
             answer_entry: None,
             master_id: None,
             reopen_count: 0,
+            deadlines: None,
+            acknowledge_timeliness: Timeliness::OnTime,
+            handle_timeliness: Timeliness::OnTime,
+            overdue_base_level: 0,
+            replied_at: None,
         });
     }
     let mut t = state?;
@@ -1160,16 +1421,19 @@ pub fn evolve(state: Option<Ticket>, record: &EventRecord) -> Option<Ticket> {
         Event::Received { .. } => {}
         Event::Answered { entry_id, .. } => {
             t.status = Status::Answered;
+            t.replied_at = Some(record.at);
             t.answer_entry = entry_id.clone();
         }
         Event::Dispatched {
             lead_unit,
             assisting_units,
+            deadlines,
             ..
         } => {
             t.status = Status::Dispatched;
             t.lead_unit = Some(lead_unit.clone());
             t.assisting_units = assisting_units.clone();
+            t.set_deadlines(deadlines);
         }
         Event::Acknowledged { .. } => t.status = Status::InProgress,
         Event::Returned { .. } => t.status = Status::Returned,
@@ -1179,13 +1443,22 @@ pub fn evolve(state: Option<Ticket>, record: &EventRecord) -> Option<Ticket> {
         }
         Event::ReturnRefused { .. } => t.status = Status::Dispatched,
         Event::ExtensionRequested { days, .. } => t.extension_pending = Some(*days),
-        Event::ExtensionGranted { days, .. } => {
+        Event::ExtensionGranted {
+            days, handle_by, ..
+        } => {
             t.extension_pending = None;
             t.extension_days += days;
+            if let (Some(d), Some(by)) = (t.deadlines.as_mut(), handle_by) {
+                // The warning point moves with the deadline.
+                d.handle_warn_at += *by - d.handle_by;
+                d.handle_by = *by;
+                t.handle_timeliness = timeliness(record.at, d.handle_warn_at, d.handle_by);
+            }
         }
         Event::ExtensionRefused { .. } => t.extension_pending = None,
         Event::Replied { outcome, .. } => {
             t.status = Status::Replied;
+            t.replied_at = Some(record.at);
             t.reply_outcome = Some(*outcome);
             t.extension_pending = None;
         }
@@ -1202,20 +1475,35 @@ pub fn evolve(state: Option<Ticket>, record: &EventRecord) -> Option<Ticket> {
             t.status = Status::Closed;
             t.extension_pending = None;
         }
-        Event::Reopened { .. } => {
+        Event::Reopened { deadlines, .. } => {
+            t.set_deadlines(deadlines);
             t.status = Status::Reopened;
             t.reopen_count += 1;
             t.callback_attempts = 0;
             t.reply_outcome = None;
+            t.replied_at = None;
         }
-        Event::Transferred { to_unit, .. } => {
+        Event::Transferred {
+            to_unit, deadlines, ..
+        } => {
+            t.set_deadlines(deadlines);
             t.status = Status::Dispatched;
             t.lead_unit = Some(to_unit.clone());
             t.assisting_units.retain(|u| u != to_unit);
             t.extension_pending = None;
         }
         Event::Supervised { level, .. } => t.supervision_level = *level,
-        Event::Escalated { .. } => t.intake.urgency = Urgency::Urgent,
+        Event::Escalated { deadlines, .. } => {
+            t.intake.urgency = Urgency::Urgent;
+            t.set_deadlines(deadlines);
+        }
+        Event::TimeWarned { limit } => *t.timeliness_mut(*limit) = Timeliness::Warned,
+        Event::Overdue { limit } => {
+            *t.timeliness_mut(*limit) = Timeliness::Overdue;
+            if *limit == Limit::Handle {
+                t.overdue_base_level = t.supervision_level;
+            }
+        }
         Event::Merged { master_id } => {
             t.status = Status::Merged;
             t.master_id = Some(master_id.clone());
@@ -1240,7 +1528,7 @@ pub fn execute(
     at: DateTime<Utc>,
     dir: &dyn Directory,
 ) -> Result<(Vec<EventRecord>, Ticket), DecideError> {
-    let events = decide(state, command, actor, dir)?;
+    let events = decide(state, command, actor, at, dir)?;
     let first = state.map_or(0, |t| t.version) + 1;
     let mut next = state.cloned();
     let mut records = Vec::with_capacity(events.len());

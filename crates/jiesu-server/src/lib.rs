@@ -8,13 +8,16 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod jobs;
 
 use axum::Router;
 use chrono::{DateTime, Utc};
 use jiesu_core::MemoryDirectory;
+use jiesu_core::calendar::WorkingCalendar;
+use jiesu_core::timelimit::PolicySet;
 use jiesu_store::{DynStore, IntakeQueue, Reference, User};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 /// Where the time comes from: the system clock in production, a fixed or moving clock in tests.
 pub trait Clock: Send + Sync {
@@ -40,8 +43,9 @@ pub struct AppState {
     pub intake: IntakeQueue,
     /// Reference data as loaded, for listing.
     pub reference: Arc<Reference>,
-    /// Reference data indexed by code, for checking.
-    pub directory: Arc<MemoryDirectory>,
+    /// Reference data indexed by code, with the time limits in force, for deciding.
+    /// Replaced whole when an admin edits the policies or the calendar.
+    directory: Arc<RwLock<Arc<MemoryDirectory>>>,
     /// Token hash → user, filled on first use.
     pub tokens: Arc<Mutex<HashMap<String, User>>>,
     /// The clock.
@@ -52,19 +56,61 @@ impl AppState {
     /// Loads the reference data from the store and starts the intake writer.
     pub async fn new(store: DynStore, clock: Arc<dyn Clock>) -> Result<AppState, error::AppError> {
         let reference = store.reference().await?;
-        let directory = MemoryDirectory::new(
-            reference.units.clone(),
-            reference.catalog.clone(),
-            reference.divisions.clone(),
-        );
-        Ok(AppState {
+        let state = AppState {
             intake: IntakeQueue::start(store.clone()),
             store,
             reference: Arc::new(reference),
-            directory: Arc::new(directory),
+            directory: Arc::new(RwLock::new(Arc::new(MemoryDirectory::default()))),
             tokens: Arc::new(Mutex::new(HashMap::new())),
             clock,
-        })
+        };
+        let (policies, calendar) = state.load_time_limits().await?;
+        state.set_time_limits(policies, calendar);
+        Ok(state)
+    }
+
+    /// The directory decisions are made against, as it is now.
+    pub fn directory(&self) -> Arc<MemoryDirectory> {
+        match self.directory.read() {
+            Ok(d) => d.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// The newest policy set (the defaults of DESIGN §4, saved as version 1, on first start)
+    /// and the shipped calendar with the years admins have entered.
+    async fn load_time_limits(&self) -> Result<(PolicySet, WorkingCalendar), error::AppError> {
+        let policies = match self.store.policy_set().await? {
+            Some(p) => p,
+            None => {
+                let defaults = PolicySet::defaults();
+                self.store.save_policy_set(&defaults, "system").await?;
+                defaults
+            }
+        };
+        let mut calendar = WorkingCalendar::china();
+        for year in self.store.calendar_years().await? {
+            let y = year.year;
+            calendar
+                .set_year(year)
+                .map_err(|e| error::AppError::Internal(format!("stored calendar {y}: {e}")))?;
+        }
+        Ok((policies, calendar))
+    }
+
+    /// Puts new time limits in force for every decision from now on.
+    pub fn set_time_limits(&self, policies: PolicySet, calendar: WorkingCalendar) {
+        let reference = &self.reference;
+        let fresh = MemoryDirectory::new(
+            reference.units.clone(),
+            reference.catalog.clone(),
+            reference.divisions.clone(),
+        )
+        .with_time_limits(policies, calendar);
+        match self.directory.write() {
+            Ok(mut d) => *d = Arc::new(fresh),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(fresh),
+        }
     }
 }
 
@@ -79,6 +125,9 @@ pub fn app(state: AppState) -> Router {
                 .merge(api::session::routes())
                 .merge(api::tickets::routes())
                 .merge(api::reference::routes())
+                .merge(api::limits::routes())
+                .merge(api::callbacks::routes())
+                .merge(api::reports::routes())
                 .fallback(api::not_found),
         )
         .with_state(state)

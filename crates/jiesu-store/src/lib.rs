@@ -16,6 +16,8 @@ pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use jiesu_core::calendar::YearSchedule;
+use jiesu_core::timelimit::PolicySet;
 use jiesu_core::{
     Actor, CatalogNode, Division, EventRecord, Intake, Role, Status, Ticket, TicketId, Unit,
 };
@@ -97,6 +99,8 @@ pub struct TicketFilter {
     pub unit: Option<String>,
     /// Only this district.
     pub district: Option<String>,
+    /// Only tickets overdue (true) or not (false) while with a unit.
+    pub overdue: Option<bool>,
     /// Only this caller phone number.
     pub caller_phone: Option<String>,
     /// Title or content contains this text.
@@ -192,6 +196,33 @@ pub trait Store: Send + Sync + 'static {
     async fn list_tickets(&self, filter: &TicketFilter) -> StoreResult<TicketPage>;
     /// Number of tickets.
     async fn count_tickets(&self) -> StoreResult<u64>;
+    /// Tickets whose next time-limit check is at or before `now`, earliest first.
+    async fn due_tickets(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<Ticket>>;
+    /// 回访 tickets replied (or answered) before `replied_before` and not yet called back,
+    /// with fewer than `max_attempts` missed calls, oldest reply first.
+    async fn callback_list(
+        &self,
+        replied_before: DateTime<Utc>,
+        max_attempts: u32,
+        limit: u32,
+    ) -> StoreResult<Vec<Ticket>>;
+    /// Every event in `[from, to)`, in log order, with its ticket.
+    async fn events_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<(TicketId, EventRecord)>>;
+    /// The current state of these tickets (missing ids are left out).
+    async fn tickets_by_ids(&self, ids: &[TicketId]) -> StoreResult<Vec<Ticket>>;
+
+    /// The newest time-limit policy set, if one was saved.
+    async fn policy_set(&self) -> StoreResult<Option<PolicySet>>;
+    /// Saves a new policy version; [`StoreError::Conflict`] if the version exists.
+    async fn save_policy_set(&self, set: &PolicySet, by: &str) -> StoreResult<()>;
+    /// The calendar years saved by admins (or seeded on first start).
+    async fn calendar_years(&self) -> StoreResult<Vec<YearSchedule>>;
+    /// Saves (replaces) one calendar year.
+    async fn save_calendar_year(&self, year: &YearSchedule, by: &str) -> StoreResult<()>;
 
     /// Creates a user; [`StoreError::Conflict`] when the name is taken.
     async fn create_user(&self, user: &User) -> StoreResult<()>;

@@ -10,6 +10,9 @@ use crate::{
     TicketPage, User, from_millis, millis,
 };
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use jiesu_core::calendar::YearSchedule;
+use jiesu_core::timelimit::PolicySet;
 use jiesu_core::{
     CatalogNode, Division, DivisionLevel, Event, EventRecord, Role, Ticket, TicketId, Unit,
     UnitKind, evolve, number_day, ticket_number,
@@ -566,7 +569,8 @@ impl Store for SqliteStore {
             let before = ticket_from_state(&previous.ok_or_else(conflict)?)?;
             sqlx::query(
                 "UPDATE tickets SET status = $1, urgency = $2, lead_unit = $3, updated_at = $4, \
-                 version = $5, state = $6 WHERE id = $7",
+                 version = $5, state = $6, replied_at = $7, next_check = $8, overdue = $9 \
+                 WHERE id = $10",
             )
             .bind(state.status.as_str())
             .bind(state.intake.urgency.as_str())
@@ -574,6 +578,9 @@ impl Store for SqliteStore {
             .bind(millis(state.updated_at))
             .bind(i64::from(state.version))
             .bind(serde_json::to_string(state)?)
+            .bind(state.replied_at.map(millis))
+            .bind(state.next_check().map(millis))
+            .bind(i64::from(state.is_overdue()))
             .bind(&state.id.0)
             .execute(&mut *tx)
             .await?;
@@ -601,6 +608,9 @@ impl Store for SqliteStore {
         }
         if let Some(d) = &f.district {
             q.push(" AND district_code = ").push_bind(d.clone());
+        }
+        if let Some(o) = f.overdue {
+            q.push(" AND overdue = ").push_bind(i64::from(o));
         }
         if let Some(p) = &f.caller_phone {
             q.push(" AND caller_phone = ").push_bind(p.clone());
@@ -635,6 +645,140 @@ impl Store for SqliteStore {
             items,
             next_cursor: if more { last } else { None },
         })
+    }
+
+    async fn due_tickets(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<Ticket>> {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT state FROM tickets WHERE next_check <= $1 ORDER BY next_check LIMIT $2",
+        )
+        .bind(millis(now))
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(|s| ticket_from_state(s)).collect()
+    }
+
+    async fn callback_list(
+        &self,
+        replied_before: DateTime<Utc>,
+        max_attempts: u32,
+        limit: u32,
+    ) -> StoreResult<Vec<Ticket>> {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT state FROM tickets WHERE status IN ('replied', 'answered') \
+             AND replied_at < $1 ORDER BY replied_at LIMIT $2",
+        )
+        .bind(millis(replied_before))
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await?;
+        let tickets = rows
+            .iter()
+            .map(|s| ticket_from_state(s))
+            .collect::<StoreResult<Vec<Ticket>>>()?;
+        Ok(tickets
+            .into_iter()
+            .filter(|t| t.callback_attempts < max_attempts)
+            .collect())
+    }
+
+    async fn events_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<(TicketId, EventRecord)>> {
+        let rows: Vec<(String, i64, i64, String, String)> = sqlx::query_as(
+            "SELECT ticket_id, seq, at, actor, event FROM ticket_events \
+             WHERE at >= $1 AND at < $2 ORDER BY pos",
+        )
+        .bind(millis(from))
+        .bind(millis(to))
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter()
+            .map(|(id, seq, at, actor, event)| {
+                Ok((
+                    TicketId(id),
+                    EventRecord {
+                        seq: u32::try_from(seq).unwrap_or(0),
+                        at: from_millis(at)?,
+                        actor: serde_json::from_str(&actor)?,
+                        event: serde_json::from_str(&event)?,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    async fn tickets_by_ids(&self, ids: &[TicketId]) -> StoreResult<Vec<Ticket>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(ROWS_PER_INSERT) {
+            let mut q = QueryBuilder::<Sqlite>::new("SELECT state FROM tickets WHERE id IN (");
+            let mut sep = q.separated(", ");
+            for id in chunk {
+                sep.push_bind(id.0.clone());
+            }
+            q.push(")");
+            for row in q.build().fetch_all(&self.read).await? {
+                out.push(ticket_from_state(row.try_get("state")?)?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn policy_set(&self) -> StoreResult<Option<PolicySet>> {
+        let body: Option<String> =
+            sqlx::query_scalar("SELECT body FROM policy_sets ORDER BY version DESC LIMIT 1")
+                .fetch_optional(&self.read)
+                .await?;
+        body.map(|b| serde_json::from_str(&b).map_err(StoreError::from))
+            .transpose()
+    }
+
+    async fn save_policy_set(&self, set: &PolicySet, by: &str) -> StoreResult<()> {
+        let result = sqlx::query(
+            "INSERT INTO policy_sets (version, body, created_at, created_by) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (version) DO NOTHING",
+        )
+        .bind(i64::from(set.version))
+        .bind(serde_json::to_string(set)?)
+        .bind(millis(chrono::Utc::now()))
+        .bind(by)
+        .execute(&self.write)
+        .await?;
+        if result.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!(
+                "policy version {} already exists",
+                set.version
+            )));
+        }
+        Ok(())
+    }
+
+    async fn calendar_years(&self) -> StoreResult<Vec<YearSchedule>> {
+        let bodies: Vec<String> =
+            sqlx::query_scalar("SELECT body FROM calendar_years ORDER BY year")
+                .fetch_all(&self.read)
+                .await?;
+        bodies
+            .iter()
+            .map(|b| serde_json::from_str(b).map_err(StoreError::from))
+            .collect()
+    }
+
+    async fn save_calendar_year(&self, year: &YearSchedule, by: &str) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO calendar_years (year, body, updated_at, updated_by) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (year) DO UPDATE SET body = excluded.body, \
+             updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+        )
+        .bind(i64::from(year.year))
+        .bind(serde_json::to_string(year)?)
+        .bind(millis(chrono::Utc::now()))
+        .bind(by)
+        .execute(&self.write)
+        .await?;
+        Ok(())
     }
 
     async fn count_tickets(&self) -> StoreResult<u64> {

@@ -62,6 +62,10 @@ fn intake() -> Intake {
     }
 }
 
+fn at() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap()
+}
+
 fn admin() -> Actor {
     Actor::new("root", Role::Admin)
 }
@@ -155,7 +159,7 @@ fn closed_tickets_refuse_dispatch_and_change_nothing() {
         callback(true, Satisfaction::Satisfied),
     ]);
     let t = t.unwrap();
-    let err = decide(Some(&t), &dispatch("cgw"), &admin(), &dir()).unwrap_err();
+    let err = decide(Some(&t), &dispatch("cgw"), &admin(), at(), &dir()).unwrap_err();
     assert!(matches!(
         err,
         DecideError::NotAllowed {
@@ -185,7 +189,7 @@ fn unresolved_callback_reopens_under_supervision() {
     assert_eq!(t.lead_unit.as_deref(), Some("cgw"));
     // The same unit acknowledges again.
     let unit = Actor::of_unit("cgw-user", "cgw");
-    let events = decide(Some(&t), &Command::Acknowledge, &unit, &dir()).unwrap();
+    let events = decide(Some(&t), &Command::Acknowledge, &unit, at(), &dir()).unwrap();
     assert_eq!(events[0].kind(), "acknowledged");
 }
 
@@ -219,7 +223,7 @@ fn reached_callback_needs_answers() {
         satisfaction: Some(Satisfaction::Satisfied),
         note: None,
     };
-    let err = decide(t.as_ref(), &c, &admin(), &dir()).unwrap_err();
+    let err = decide(t.as_ref(), &c, &admin(), at(), &dir()).unwrap_err();
     assert_eq!(
         err,
         DecideError::Invalid {
@@ -280,6 +284,7 @@ fn return_needs_a_reason() {
             reason: "  ".into(),
         },
         &admin(),
+        at(),
         &dir(),
     )
     .unwrap_err();
@@ -301,7 +306,7 @@ fn extensions_are_asked_once_and_decided() {
     let t = t.unwrap();
     assert_eq!(t.extension_pending, Some(3));
     assert!(matches!(
-        decide(Some(&t), &ask, &admin(), &dir()),
+        decide(Some(&t), &ask, &admin(), at(), &dir()),
         Err(DecideError::NotAllowed { .. })
     ));
     let (_, t) = given(&[
@@ -322,7 +327,7 @@ fn extensions_are_asked_once_and_decided() {
 fn only_the_lead_unit_acts() {
     let (_, t) = given(&[receive(), dispatch("cgw")]);
     let other = Actor::of_unit("swj-user", "swj");
-    let err = decide(t.as_ref(), &Command::Acknowledge, &other, &dir()).unwrap_err();
+    let err = decide(t.as_ref(), &Command::Acknowledge, &other, at(), &dir()).unwrap_err();
     assert!(matches!(
         err,
         DecideError::Forbidden {
@@ -332,7 +337,7 @@ fn only_the_lead_unit_acts() {
     ));
     let agent = Actor::new("a", Role::Agent);
     assert!(matches!(
-        decide(t.as_ref(), &dispatch("swj"), &agent, &dir()),
+        decide(t.as_ref(), &dispatch("swj"), &agent, at(), &dir()),
         Err(DecideError::Forbidden { .. })
     ));
 }
@@ -538,6 +543,6 @@ proptest! {
             prop_assert_eq!(commands_in(s).count(), 0);
         }
         let (_, t) = given(&[receive(), Command::Close { reason: "重复".into() }]);
-        prop_assert!(decide(t.as_ref(), &command, &admin(), &dir()).is_err());
+        prop_assert!(decide(t.as_ref(), &command, &admin(), at(), &dir()).is_err());
     }
 }

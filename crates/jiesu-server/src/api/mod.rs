@@ -1,8 +1,11 @@
 //! The API resources, one module each.
 
+pub mod callbacks;
 pub mod health;
+pub mod limits;
 pub mod openapi;
 pub mod reference;
+pub mod reports;
 pub mod session;
 pub mod tickets;
 

@@ -100,7 +100,7 @@ async fn create(
     ApiJson(intake): ApiJson<Intake>,
 ) -> ApiResult<Response> {
     who.require(CommandKind::Receive.roles(), "create tickets")?;
-    let intake = intake.validate(state.directory.as_ref())?;
+    let intake = intake.validate(state.directory().as_ref())?;
     let created = state
         .intake
         .create(NewTicket {
@@ -146,6 +146,7 @@ struct ListQuery {
     district: Option<String>,
     phone: Option<String>,
     text: Option<String>,
+    overdue: Option<bool>,
     cursor: Option<String>,
     limit: Option<u32>,
 }
@@ -189,6 +190,7 @@ async fn list(
             unit,
             district: q.district.filter(|d| !d.is_empty()),
             caller_phone: q.phone.filter(|p| !p.is_empty()),
+            overdue: q.overdue,
             text: q.text.filter(|t| !t.trim().is_empty()),
             cursor,
             limit,
@@ -238,7 +240,7 @@ async fn act(
     body: Bytes,
 ) -> ApiResult<Json<TicketView>> {
     let kind = CommandKind::parse(&action)
-        .filter(|k| *k != CommandKind::Receive)
+        .filter(|k| k.is_api_action())
         .ok_or_else(|| AppError::NotFound(format!("no action '{action}' on tickets")))?;
     who.require(kind.roles(), kind.as_str())?;
     let mut ticket = visible(&state, &who, &id).await?;
@@ -251,7 +253,7 @@ async fn act(
             &command,
             &actor,
             now,
-            state.directory.as_ref(),
+            state.directory().as_ref(),
         )?;
         match state.store.append(ticket.version, &records, &next).await {
             Ok(()) => return Ok(Json(view(next, &who))),

@@ -63,11 +63,20 @@ CREATE TABLE tickets (
     content       TEXT NOT NULL,
     received_at   BIGINT NOT NULL,
     updated_at    BIGINT NOT NULL,
+    -- When the unit replied (or the centre answered): callback lists go by it.
+    replied_at    BIGINT,
+    -- The next instant the time-limit scanner must look at this ticket; NULL when never.
+    next_check    BIGINT,
+    -- 1 while overdue and still with a unit: the supervisors' queue.
+    overdue       INTEGER NOT NULL DEFAULT 0,
     version       INTEGER NOT NULL,
     state         TEXT NOT NULL
 );
 CREATE INDEX tickets_status ON tickets (status, seq);
 CREATE INDEX tickets_received ON tickets (received_at);
+CREATE INDEX tickets_next_check ON tickets (next_check) WHERE next_check IS NOT NULL;
+CREATE INDEX tickets_overdue ON tickets (overdue, seq) WHERE overdue = 1;
+CREATE INDEX tickets_replied ON tickets (status, replied_at);
 CREATE INDEX tickets_district ON tickets (district_code, seq);
 CREATE INDEX tickets_caller_phone ON tickets (caller_phone);
 -- An imported record is imported once, however often its file is imported.
@@ -105,3 +114,19 @@ CREATE TRIGGER ticket_events_no_update BEFORE UPDATE ON ticket_events
 BEGIN SELECT RAISE(ABORT, 'ticket_events is append-only'); END;
 CREATE TRIGGER ticket_events_no_delete BEFORE DELETE ON ticket_events
 BEGIN SELECT RAISE(ABORT, 'ticket_events is append-only'); END;
+
+-- Time-limit policy sets, every version kept: a ticket names the version it was held to.
+CREATE TABLE policy_sets (
+    version    INTEGER PRIMARY KEY,
+    body       TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    created_by TEXT NOT NULL
+);
+
+-- The working calendar, one row per year as the State Council announced it (JSON).
+CREATE TABLE calendar_years (
+    year       INTEGER PRIMARY KEY,
+    body       TEXT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    updated_by TEXT NOT NULL
+);

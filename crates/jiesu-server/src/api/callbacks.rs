@@ -1,0 +1,81 @@
+//! 回访 `GET /api/v1/callbacks?date=YYYY-MM-DD`: the morning's callback list.
+//!
+//! It holds every ticket replied (or answered) before the list's cut-off and not yet called
+//! back, with fewer missed calls than the policy allows: with the default one-day delay, the
+//! list of 24 November holds what was replied up to the end of 23 November, plus earlier
+//! tickets whose caller was not reached yet. Agents record each call with
+//! `POST /api/v1/tickets/{id}/callback`.
+
+use crate::AppState;
+use crate::auth::Principal;
+use crate::error::{ApiResult, AppError};
+use crate::extract::ApiQuery;
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use jiesu_core::{Directory, Role, china_offset};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// Routes of this module.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/callbacks", get(list))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    date: Option<String>,
+    limit: Option<u32>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    who: Principal,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Value>> {
+    who.require(
+        &[Role::Agent, Role::Supervisor, Role::Dispatcher],
+        "see the callback list",
+    )?;
+    let today = state
+        .clock
+        .now()
+        .with_timezone(&china_offset())
+        .date_naive();
+    let date = match q.date.as_deref() {
+        None | Some("") => today,
+        Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map_err(|_| AppError::invalid("date", "must be a date like 2026-11-24"))?,
+    };
+    let limit = q.limit.unwrap_or(500);
+    if !(1..=5000).contains(&limit) {
+        return Err(AppError::invalid("limit", "must be between 1 and 5000"));
+    }
+    let dir = state.directory();
+    let rules = dir
+        .time_limits()
+        .map(|(p, _)| p.callback)
+        .unwrap_or_default();
+    let cutoff_day = date - Duration::days(i64::from(rules.delay_days.saturating_sub(1)));
+    let cutoff = china_offset()
+        .from_local_datetime(&cutoff_day.and_hms_opt(0, 0, 0).unwrap_or_default())
+        .single()
+        .map(|d| d.with_timezone(&Utc))
+        .ok_or_else(|| AppError::invalid("date", "is out of range"))?;
+    let tickets = state
+        .store
+        .callback_list(cutoff, rules.max_attempts, limit)
+        .await?;
+    let items: Vec<_> = tickets
+        .into_iter()
+        .map(|t| crate::api::tickets::view(t, &who))
+        .collect();
+    Ok(Json(json!({
+        "date": date.to_string(),
+        "replied_before": cutoff,
+        "max_attempts": rules.max_attempts,
+        "total": items.len(),
+        "items": items,
+    })))
+}

@@ -1,0 +1,101 @@
+//! Background jobs. The time-limit scanner raises warnings and overdue flags.
+//!
+//! Every ticket carries the next instant its time limits need a look (`next_check`, indexed);
+//! the scanner asks the store for the tickets whose instant has come, lets the core decide
+//! what the clock says (`check_time`), and appends the events. Nothing is kept in memory, so
+//! after a restart the first pass catches up on every deadline that passed while it was down.
+
+use crate::AppState;
+use chrono::{DateTime, Utc};
+use jiesu_core::{Actor, Command, execute};
+use jiesu_store::{Append, StoreError};
+use std::time::Duration;
+
+/// Tickets looked at per store round trip.
+const PAGE: u32 = 500;
+
+/// What one pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ScanReport {
+    /// Tickets whose time had come.
+    pub checked: usize,
+    /// Events appended (warnings, overdue flags, supervision).
+    pub events: usize,
+}
+
+/// One pass at `now`: flags every ticket whose next check is due.
+pub async fn scan_once(state: &AppState, now: DateTime<Utc>) -> Result<ScanReport, StoreError> {
+    let actor = Actor::system();
+    let mut report = ScanReport::default();
+    loop {
+        let due = state.store.due_tickets(now, PAGE).await?;
+        if due.is_empty() {
+            return Ok(report);
+        }
+        let directory = state.directory();
+        let mut appends = Vec::with_capacity(due.len());
+        for ticket in &due {
+            match execute(
+                Some(ticket),
+                &Command::CheckTime,
+                &actor,
+                now,
+                directory.as_ref(),
+            ) {
+                Ok((records, _)) if records.is_empty() => {}
+                Ok((records, next)) => {
+                    report.events += records.len();
+                    appends.push(Append {
+                        expected_version: ticket.version,
+                        records,
+                        state: next,
+                    });
+                }
+                Err(e) => tracing::warn!(ticket = %ticket.number, error = %e, "time check refused"),
+            }
+        }
+        report.checked += due.len();
+        let progressed = appends.len();
+        match state.store.append_many(&appends).await {
+            Ok(()) => {}
+            // Someone changed one of them meanwhile: take them one by one; the loser is
+            // simply looked at again on the next round.
+            Err(StoreError::Conflict(_)) => {
+                for a in &appends {
+                    match state.store.append_many(std::slice::from_ref(a)).await {
+                        Ok(()) | Err(StoreError::Conflict(_)) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+            Err(e) => return Err(e),
+        }
+        // A due ticket with nothing to flag would come back forever: stop rather than spin.
+        if progressed == 0 || due.len() < PAGE as usize {
+            return Ok(report);
+        }
+    }
+}
+
+/// Runs [`scan_once`] now and then every `every`, until the runtime stops.
+pub fn spawn_scanner(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let now = state.clock.now();
+            match scan_once(&state, now).await {
+                Ok(r) if r.events > 0 => {
+                    tracing::info!(
+                        checked = r.checked,
+                        events = r.events,
+                        "time limits checked"
+                    )
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "time-limit scan failed"),
+            }
+        }
+    })
+}
