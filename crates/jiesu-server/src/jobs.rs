@@ -70,8 +70,10 @@ pub async fn scan_once(state: &AppState, now: DateTime<Utc>) -> Result<ScanRepor
             }
             Err(e) => return Err(e),
         }
-        // A due ticket with nothing to flag would come back forever: stop rather than spin.
-        if progressed == 0 || due.len() < PAGE as usize {
+        // Catching up may make a ticket due again at once (one more supervision level per
+        // period overdue): go round until nothing is due. A due ticket with nothing to flag
+        // would come back forever: stop rather than spin.
+        if progressed == 0 {
             return Ok(report);
         }
     }

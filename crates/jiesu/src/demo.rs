@@ -134,7 +134,11 @@ pub async fn load(store: &DynStore) -> anyhow::Result<()> {
             .with_context(|| format!("demo user {name}"))?;
     }
     let reference = store.reference().await?;
-    let dir = MemoryDirectory::new(reference.units, reference.catalog, reference.divisions);
+    let dir = MemoryDirectory::new(reference.units, reference.catalog, reference.divisions)
+        .with_time_limits(
+            jiesu_core::timelimit::PolicySet::defaults(),
+            jiesu_core::calendar::WorkingCalendar::china(),
+        );
     let stories = stories();
     let mut at = Utc::now() - Duration::hours(6 * stories.len() as i64);
     let mut master: Option<(TicketId, jiesu_core::Status)> = None;

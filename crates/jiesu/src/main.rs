@@ -60,6 +60,9 @@ enum Cmd {
         /// Do not load the demo users and tickets on first start.
         #[arg(long)]
         no_demo: bool,
+        /// Seconds between two passes of the time-limit scanner.
+        #[arg(long, env = "JIESU_SCAN_EVERY", default_value_t = 30)]
+        scan_every: u64,
     },
     /// Manage users.
     User {
@@ -120,7 +123,14 @@ fn main() {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let common = cli.common;
     match cli.command {
-        Cmd::Serve { addr, no_demo } => setup::serve(&common, addr, !no_demo).await,
+        Cmd::Serve {
+            addr,
+            no_demo,
+            scan_every,
+        } => {
+            let every = std::time::Duration::from_secs(scan_every.max(1));
+            setup::serve(&common, addr, !no_demo, every).await
+        }
         Cmd::User {
             command: UserCmd::Add { name, role, unit },
         } => {

@@ -86,7 +86,12 @@ pub async fn add_user(
 }
 
 /// Runs the platform until Ctrl-C or SIGTERM.
-pub async fn serve(common: &Common, addr: SocketAddr, demo: bool) -> anyhow::Result<()> {
+pub async fn serve(
+    common: &Common,
+    addr: SocketAddr,
+    demo: bool,
+    scan_every: std::time::Duration,
+) -> anyhow::Result<()> {
     let store = open(common).await?;
     if demo && store.meta("demo").await?.is_none() {
         crate::demo::load(&store).await?;
@@ -95,6 +100,7 @@ pub async fn serve(common: &Common, addr: SocketAddr, demo: bool) -> anyhow::Res
     let state = AppState::new(store.clone(), Arc::new(SystemClock))
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let scanner = jiesu_server::jobs::spawn_scanner(state.clone(), scan_every);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("addr: cannot listen on {addr}"))?;
@@ -108,6 +114,7 @@ pub async fn serve(common: &Common, addr: SocketAddr, demo: bool) -> anyhow::Res
     axum::serve(listener, jiesu_server::app(state))
         .with_graceful_shutdown(shutdown())
         .await?;
+    scanner.abort();
     tracing::info!("stopped");
     Ok(())
 }
