@@ -28,6 +28,18 @@ pub enum BenchCmd {
         #[arg(long)]
         token: Option<String>,
     },
+    /// The time-limit scanner's query over many open tickets.
+    Scanner {
+        /// Open (dispatched) tickets in the database.
+        #[arg(long, default_value_t = 1_000_000)]
+        tickets: usize,
+        /// Of those, how many are due (urgent, dispatched three hours ago).
+        #[arg(long, default_value_t = 1_000)]
+        due: usize,
+        /// Keep the database here instead of a temporary folder (reused if it exists).
+        #[arg(long)]
+        data_dir: Option<std::path::PathBuf>,
+    },
 }
 
 /// A server started for the benchmark; killed when dropped.
@@ -103,12 +115,19 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 pub async fn run(cmd: BenchCmd) -> anyhow::Result<()> {
-    let BenchCmd::Intake {
-        requests,
-        concurrency,
-        url,
-        token,
-    } = cmd;
+    let (requests, concurrency, url, token) = match cmd {
+        BenchCmd::Intake {
+            requests,
+            concurrency,
+            url,
+            token,
+        } => (requests, concurrency, url, token),
+        BenchCmd::Scanner {
+            tickets,
+            due,
+            data_dir,
+        } => return scanner(tickets, due, data_dir).await,
+    };
     let (_server, url, token) = match url {
         Some(u) => (None, u, token.context("token: --url needs --token")?),
         None => {
@@ -198,6 +217,156 @@ pub async fn run(cmd: BenchCmd) -> anyhow::Result<()> {
     );
     if let Some(Err(e)) = results.iter().find(|r| r.is_err()) {
         bail!("{failures} requests failed, for example: {e}");
+    }
+    Ok(())
+}
+
+/// Fills a database with `total` dispatched tickets, `due` of them past their deadlines, then
+/// times the scanner's look-up of the due ones.
+async fn scanner(
+    total: usize,
+    due: usize,
+    data_dir: Option<std::path::PathBuf>,
+) -> anyhow::Result<()> {
+    use chrono::{Duration as Span, Utc};
+    use indicatif::{ProgressBar, ProgressStyle};
+    use jiesu_core::{
+        Actor, Caller, Channel, Command, Intake, MemoryDirectory, Role, TicketId, Urgency, execute,
+    };
+    use jiesu_store::{Append, NewTicket, Reference, SqliteStore, Store};
+
+    let temp = tempfile::tempdir()?;
+    let dir = data_dir.unwrap_or_else(|| temp.path().to_path_buf());
+    std::fs::create_dir_all(&dir)?;
+    let store = SqliteStore::open(&dir.join("jiesu.db")).await?;
+    let city = jiesu_reference::beijing();
+    let existing = store.count_tickets().await? as usize;
+    if existing == 0 {
+        store
+            .replace_reference(&Reference {
+                divisions: city.divisions.clone(),
+                units: city.units.clone(),
+                catalog: city.catalog.clone(),
+            })
+            .await?;
+    }
+    let directory = MemoryDirectory::new(city.units, city.catalog, city.divisions)
+        .with_time_limits(
+            jiesu_core::timelimit::PolicySet::defaults(),
+            jiesu_core::calendar::WorkingCalendar::china(),
+        );
+    let now = Utc::now();
+    let streets = ["110108007", "110105001", "110102003", "110101001"];
+    let units = ["cgw", "zjw", "swj", "110108007", "heat"];
+    let bar = ProgressBar::new((total.saturating_sub(existing)) as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} loading [{bar:40}] {pos}/{len} tickets ({eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    let agent = Actor::new("bench", Role::Agent);
+    let dispatcher = Actor::new("bench", Role::Dispatcher);
+    let mut i = existing;
+    while i < total {
+        let n = (total - i).min(2048);
+        let batch: Vec<NewTicket> = (i..i + n)
+            .map(|k| {
+                // The first `due` tickets are urgent and three hours old: overdue now. The rest
+                // are ordinary and dispatched within the last hour: due in days.
+                let urgent = k < due;
+                let at = if urgent {
+                    now - Span::hours(3)
+                } else {
+                    now - Span::seconds((k % 3600) as i64)
+                };
+                NewTicket {
+                    id: TicketId(format!("bench-{k:08}")),
+                    intake: Intake {
+                        channel: Channel::Phone,
+                        title: Some("路灯不亮".into()),
+                        content: format!("第{k}号来电：路灯不亮"),
+                        caller: Caller {
+                            name: "王女士".into(),
+                            phone: format!("138{:08}", k % 100_000_000),
+                        },
+                        address: None,
+                        district_code: None,
+                        street_code: Some(streets[k % streets.len()].into()),
+                        category_code: None,
+                        urgency: if urgent {
+                            Urgency::Urgent
+                        } else {
+                            Urgency::Normal
+                        },
+                        confidential: false,
+                        external_ref: None,
+                    }
+                    .validate(&directory)
+                    .unwrap_or_else(|e| panic!("bench intake: {e}")),
+                    actor: agent.clone(),
+                    received_at: at,
+                    idempotency_key: None,
+                }
+            })
+            .collect();
+        let created = store.create_tickets(batch).await?;
+        let mut appends = Vec::with_capacity(n);
+        for c in created {
+            let k = i + appends.len();
+            let dispatch = Command::Dispatch {
+                lead_unit: units[k % units.len()].into(),
+                assisting_units: vec![],
+                note: None,
+            };
+            let (records, state) = execute(
+                Some(&c.ticket),
+                &dispatch,
+                &dispatcher,
+                c.ticket.received_at,
+                &directory,
+            )
+            .map_err(|e| anyhow::anyhow!("bench dispatch: {e}"))?;
+            appends.push(Append {
+                expected_version: c.ticket.version,
+                records,
+                state,
+            });
+        }
+        store.append_many(&appends).await?;
+        i += n;
+        bar.inc(n as u64);
+    }
+    bar.finish_and_clear();
+
+    let open = store.count_tickets().await?;
+    let mut timings = Vec::new();
+    let mut found = 0;
+    for _ in 0..50 {
+        let t0 = Instant::now();
+        found = store
+            .due_tickets(Utc::now(), due.max(1) as u32)
+            .await?
+            .len();
+        timings.push(t0.elapsed());
+    }
+    timings.sort_unstable();
+    let t0 = Instant::now();
+    let counted = store.count_tickets().await?;
+    let full_scan = t0.elapsed();
+    println!("bench scanner: due tickets among {open} dispatched ones");
+    println!("  found {found} due (expected {due}), 50 look-ups");
+    println!(
+        "  look-up     p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        percentile(&timings, 0.50).as_secs_f64() * 1e3,
+        percentile(&timings, 0.99).as_secs_f64() * 1e3,
+        timings.last().copied().unwrap_or_default().as_secs_f64() * 1e3
+    );
+    println!(
+        "  for scale   counting all {counted} tickets takes {:.2} ms",
+        full_scan.as_secs_f64() * 1e3
+    );
+    if found != due {
+        bail!("expected {due} due tickets, found {found}");
     }
     Ok(())
 }

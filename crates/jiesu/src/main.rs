@@ -11,6 +11,7 @@
 mod bench;
 mod demo;
 mod import;
+mod report;
 mod setup;
 
 use anyhow::Context;
@@ -78,6 +79,11 @@ enum Cmd {
     Import {
         /// The CSV file.
         file: PathBuf,
+    },
+    /// Reports.
+    Report {
+        #[command(subcommand)]
+        command: report::ReportCmd,
     },
     /// Benchmarks.
     Bench {
@@ -172,6 +178,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Import { file } => {
             let store = setup::open(&common).await?;
             import::run(store, &file).await
+        }
+        Cmd::Report { command } => {
+            let store = setup::open(&common).await?;
+            report::run(store, command).await
         }
         Cmd::Bench { command } => bench::run(command).await,
     }

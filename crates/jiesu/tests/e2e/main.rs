@@ -427,3 +427,54 @@ async fn baltimore_311_history_imports_with_its_quirks_reported() {
         .await;
     assert!(open["items"].as_array().is_some());
 }
+
+/// The monthly ranking from the command line, on the demo's tickets.
+#[tokio::test]
+async fn report_rates_ranks_units_from_the_command_line() {
+    let j = Jiesu::new();
+    drop(j.serve(&[])); // first start loads the demo
+    // The demo's history spans the last three days: this month or, early on, the last one.
+    let now = chrono::Utc::now().with_timezone(&jiesu_core::china_offset());
+    let months = [now, now - chrono::Duration::days(3)].map(|d| d.format("%Y-%m").to_string());
+    let mut csv = String::new();
+    for month in &months {
+        let out = j.run(
+            &["report", "rates", "--month", month, "--format", "csv"],
+            "",
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(text.starts_with("排名 rank,代码 code,名称 name"), "{text}");
+        csv.push_str(&text);
+    }
+    assert!(
+        csv.lines()
+            .any(|r| r.contains(",cgw,北京市城市管理委员会,")),
+        "the city management commission had demo tickets: {csv}"
+    );
+    let month = &months[0];
+    let xlsx = j.dir.path().join("rates.xlsx");
+    let out = j.run(
+        &[
+            "report",
+            "rates",
+            "--month",
+            month,
+            "--format",
+            "xlsx",
+            "--out",
+            xlsx.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(out.status.success());
+    let bytes = std::fs::read(&xlsx).unwrap();
+    assert_eq!(&bytes[..2], b"PK", "an XLSX file is a zip archive");
+    let bad = j.run(&["report", "rates", "--month", "2026-13"], "");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("month"));
+}
