@@ -36,9 +36,6 @@ pub enum BenchCmd {
         /// Of those, how many are due (urgent, dispatched three hours ago).
         #[arg(long, default_value_t = 1_000)]
         due: usize,
-        /// Keep the database here instead of a temporary folder (reused if it exists).
-        #[arg(long)]
-        data_dir: Option<std::path::PathBuf>,
     },
 }
 
@@ -122,11 +119,7 @@ pub async fn run(cmd: BenchCmd) -> anyhow::Result<()> {
             url,
             token,
         } => (requests, concurrency, url, token),
-        BenchCmd::Scanner {
-            tickets,
-            due,
-            data_dir,
-        } => return scanner(tickets, due, data_dir).await,
+        BenchCmd::Scanner { tickets, due } => return scanner(tickets, due).await,
     };
     let (_server, url, token) = match url {
         Some(u) => (None, u, token.context("token: --url needs --token")?),
@@ -223,11 +216,7 @@ pub async fn run(cmd: BenchCmd) -> anyhow::Result<()> {
 
 /// Fills a database with `total` dispatched tickets, `due` of them past their deadlines, then
 /// times the scanner's look-up of the due ones.
-async fn scanner(
-    total: usize,
-    due: usize,
-    data_dir: Option<std::path::PathBuf>,
-) -> anyhow::Result<()> {
+async fn scanner(total: usize, due: usize) -> anyhow::Result<()> {
     use chrono::{Duration as Span, Utc};
     use indicatif::{ProgressBar, ProgressStyle};
     use jiesu_core::{
@@ -235,21 +224,17 @@ async fn scanner(
     };
     use jiesu_store::{Append, NewTicket, Reference, SqliteStore, Store};
 
+    // A database of its own, in the system's temporary folder.
     let temp = tempfile::tempdir()?;
-    let dir = data_dir.unwrap_or_else(|| temp.path().to_path_buf());
-    std::fs::create_dir_all(&dir)?;
-    let store = SqliteStore::open(&dir.join("jiesu.db")).await?;
+    let store = SqliteStore::open(&temp.path().join("jiesu.db")).await?;
     let city = jiesu_reference::beijing();
-    let existing = store.count_tickets().await? as usize;
-    if existing == 0 {
-        store
-            .replace_reference(&Reference {
-                divisions: city.divisions.clone(),
-                units: city.units.clone(),
-                catalog: city.catalog.clone(),
-            })
-            .await?;
-    }
+    store
+        .replace_reference(&Reference {
+            divisions: city.divisions.clone(),
+            units: city.units.clone(),
+            catalog: city.catalog.clone(),
+        })
+        .await?;
     let directory = MemoryDirectory::new(city.units, city.catalog, city.divisions)
         .with_time_limits(
             jiesu_core::timelimit::PolicySet::defaults(),
@@ -258,7 +243,7 @@ async fn scanner(
     let now = Utc::now();
     let streets = ["110108007", "110105001", "110102003", "110101001"];
     let units = ["cgw", "zjw", "swj", "110108007", "heat"];
-    let bar = ProgressBar::new((total.saturating_sub(existing)) as u64);
+    let bar = ProgressBar::new(total as u64);
     bar.set_style(
         ProgressStyle::with_template("{spinner} loading [{bar:40}] {pos}/{len} tickets ({eta})")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
@@ -266,7 +251,7 @@ async fn scanner(
     );
     let agent = Actor::new("bench", Role::Agent);
     let dispatcher = Actor::new("bench", Role::Dispatcher);
-    let mut i = existing;
+    let mut i = 0;
     while i < total {
         let n = (total - i).min(2048);
         let batch: Vec<NewTicket> = (i..i + n)

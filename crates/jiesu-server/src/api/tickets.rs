@@ -256,7 +256,16 @@ async fn act(
             state.directory().as_ref(),
         )?;
         match state.store.append(ticket.version, &records, &next).await {
-            Ok(()) => return Ok(Json(view(next, &who))),
+            Ok(()) => {
+                if next.deadlines.as_ref().is_some_and(|d| d.beyond_calendar) {
+                    tracing::warn!(
+                        ticket = %next.number,
+                        "deadline worked out past the working calendar's last year with the \
+                         weekday rule: enter the State Council's schedule (PUT /api/v1/calendar/YEAR)"
+                    );
+                }
+                return Ok(Json(view(next, &who)));
+            }
             Err(StoreError::Conflict(_)) => ticket = visible(&state, &who, &id).await?,
             Err(e) => return Err(e.into()),
         }
