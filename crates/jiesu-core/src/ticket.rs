@@ -1358,10 +1358,10 @@ fn precondition(ticket: &Ticket, kind: CommandKind, actor: &Actor) -> Result<(),
     }
 }
 
-/// The commands `actor` may issue on `ticket` now (their fields still to be checked).
+/// The API actions `actor` may take on `ticket` now (their fields still to be checked).
 pub fn available(ticket: &Ticket, actor: &Actor) -> Vec<CommandKind> {
     commands_in(ticket.status)
-        .filter(|&k| precondition(ticket, k, actor).is_ok())
+        .filter(|&k| k.is_api_action() && precondition(ticket, k, actor).is_ok())
         .collect()
 }
 

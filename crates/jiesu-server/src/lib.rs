@@ -77,6 +77,8 @@ pub struct AppState {
     pub tokens: Arc<Mutex<HashMap<String, User>>>,
     /// The clock.
     pub clock: Arc<dyn Clock>,
+    /// Edits of the time limits (policies, calendar) are made one at a time.
+    pub edits: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl AppState {
@@ -90,6 +92,7 @@ impl AppState {
             directory: Arc::new(RwLock::new(Arc::new(MemoryDirectory::default()))),
             tokens: Arc::new(Mutex::new(HashMap::new())),
             clock,
+            edits: Arc::default(),
         };
         let (policies, calendar) = state.load_time_limits().await?;
         state.set_time_limits(policies, calendar);

@@ -39,15 +39,6 @@ const METHODS: [&str; 8] = [
 /// The media type of the Excel workbook of the rates report.
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-/// Actions the server lists in `allowed_actions` although they are not API actions.
-///
-/// A known server bug: `jiesu_core::available` offers the time-limit scanner's `check_time` to
-/// admins on dispatched, in-progress and reopened tickets, while `POST
-/// /api/v1/tickets/{id}/check_time` answers 404. Tolerated by [`check_ticket`] so that everything
-/// else is still checked; `allowed_actions_hold_only_api_actions` (ignored until the bug is
-/// fixed) shows it. Empty this list once it is fixed.
-const LISTED_BUT_NOT_API: &[&str] = &["check_time"];
-
 fn document() -> Value {
     serde_json::from_str(DOCUMENT).expect("openapi.json is valid JSON")
 }
@@ -167,8 +158,7 @@ fn check_ticket(doc: &Value, ticket: &Value) {
     check_shape(schema(doc, "Caller"), &ticket["caller"], "Ticket.caller");
     let status = ticket["status"].as_str().expect("status");
     assert!(enum_of(doc, "Status").contains(status), "status {status}");
-    let mut actions = strings(&ticket["allowed_actions"]);
-    actions.retain(|a| !LISTED_BUT_NOT_API.contains(&a.as_str()));
+    let actions = strings(&ticket["allowed_actions"]);
     assert!(actions.is_subset(&enum_of(doc, "Action")), "{actions:?}");
     for (field, name) in [
         ("acknowledge_timeliness", "Timeliness"),
@@ -1662,10 +1652,8 @@ async fn time_limits_callbacks_and_rates_follow_the_document() {
     assert_eq!(wrong.body["error"]["field"], "format");
 }
 
-/// `allowed_actions` holds only actions the API takes. Fails today: admins are offered the
-/// scanner's `check_time` (see [`LISTED_BUT_NOT_API`]).
+/// `allowed_actions` holds only actions the API takes (never the scanner's `check_time`).
 #[tokio::test]
-#[ignore = "server bug: admins' allowed_actions list check_time, which the API answers 404 for"]
 async fn allowed_actions_hold_only_api_actions() {
     let doc = document();
     let t = test_app().await;

@@ -294,6 +294,37 @@ async fn callback_list_next_morning_and_unreachable_callers_are_closed() {
         .call("agent", "GET", "/api/v1/callbacks?date=2026-11-25", None)
         .await;
     assert!(!on(&after));
+
+    // With no delay, a ticket replied today is on today's list.
+    let (_, mut set) = w.call("admin", "GET", "/api/v1/policies", None).await;
+    set["callback"]["delay_days"] = json!(0);
+    let (status, _) = w.call("admin", "PUT", "/api/v1/policies", Some(set)).await;
+    assert_eq!(status, StatusCode::OK);
+    let same_day = w.new_ticket("normal", "井盖缺失").await;
+    w.act(
+        "dispatcher",
+        &same_day,
+        "dispatch",
+        json!({"lead_unit": "cgw"}),
+    )
+    .await;
+    w.act("cgw", &same_day, "acknowledge", json!({})).await;
+    w.act(
+        "cgw",
+        &same_day,
+        "reply",
+        json!({"outcome": "solved", "text": "已补装"}),
+    )
+    .await;
+    let (_, today) = w
+        .call("agent", "GET", "/api/v1/callbacks?date=2026-11-24", None)
+        .await;
+    let listed = today["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["id"] == same_day.as_str());
+    assert!(listed, "{today}");
 }
 
 #[tokio::test]

@@ -666,20 +666,15 @@ impl Store for SqliteStore {
     ) -> StoreResult<Vec<Ticket>> {
         let rows: Vec<String> = sqlx::query_scalar(
             "SELECT state FROM tickets WHERE status IN ('replied', 'answered') \
-             AND replied_at < $1 ORDER BY replied_at LIMIT $2",
+             AND replied_at < $1 AND json_extract(state, '$.callback_attempts') < $2 \
+             ORDER BY replied_at LIMIT $3",
         )
         .bind(millis(replied_before))
+        .bind(i64::from(max_attempts))
         .bind(i64::from(limit))
         .fetch_all(&self.read)
         .await?;
-        let tickets = rows
-            .iter()
-            .map(|s| ticket_from_state(s))
-            .collect::<StoreResult<Vec<Ticket>>>()?;
-        Ok(tickets
-            .into_iter()
-            .filter(|t| t.callback_attempts < max_attempts)
-            .collect())
+        rows.iter().map(|s| ticket_from_state(s)).collect()
     }
 
     async fn events_between(

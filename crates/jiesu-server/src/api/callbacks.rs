@@ -57,7 +57,8 @@ async fn list(
         .time_limits()
         .map(|(p, _)| p.callback)
         .unwrap_or_default();
-    let cutoff_day = date - Duration::days(i64::from(rules.delay_days.saturating_sub(1)));
+    // Replied on day D: on the list of day D + delay (0: the same day's list).
+    let cutoff_day = date + Duration::days(1) - Duration::days(i64::from(rules.delay_days));
     let cutoff = china_offset()
         .from_local_datetime(&cutoff_day.and_hms_opt(0, 0, 0).unwrap_or_default())
         .single()

@@ -6,7 +6,8 @@
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::{ApiResult, AppError};
-use crate::extract::ApiJson;
+use crate::extract::parse_json;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -46,9 +47,11 @@ struct NewPolicies {
 async fn replace_policies(
     State(state): State<AppState>,
     who: Principal,
-    ApiJson(body): ApiJson<NewPolicies>,
+    body: Bytes,
 ) -> ApiResult<Json<PolicySet>> {
     who.require(&[Role::Admin], "edit time-limit policies")?;
+    let body: NewPolicies = parse_json(&body)?;
+    let _one_at_a_time = state.edits.lock().await;
     let dir = state.directory();
     let (current, calendar) = time_limits(&dir)?;
     let set = PolicySet {
@@ -95,9 +98,10 @@ async fn replace_year(
     State(state): State<AppState>,
     who: Principal,
     Path(raw): Path<String>,
-    ApiJson(schedule): ApiJson<YearSchedule>,
+    body: Bytes,
 ) -> ApiResult<Json<Value>> {
     who.require(&[Role::Admin], "edit the working calendar")?;
+    let schedule: YearSchedule = parse_json(&body)?;
     let y = parse_year(&raw)?;
     if schedule.year != y {
         return Err(AppError::invalid(
@@ -105,6 +109,7 @@ async fn replace_year(
             format!("the body is for {}, the path for {y}", schedule.year),
         ));
     }
+    let _one_at_a_time = state.edits.lock().await;
     let dir = state.directory();
     let (policies, cal) = time_limits(&dir)?;
     let mut calendar = cal.clone();

@@ -6,7 +6,7 @@
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::{ApiResult, AppError};
-use crate::extract::{ApiJson, ApiQuery, from_value, parse_json};
+use crate::extract::{ApiQuery, from_value, parse_json};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -97,9 +97,10 @@ async fn create(
     State(state): State<AppState>,
     who: Principal,
     headers: HeaderMap,
-    ApiJson(intake): ApiJson<Intake>,
+    body: Bytes,
 ) -> ApiResult<Response> {
     who.require(CommandKind::Receive.roles(), "create tickets")?;
+    let intake: Intake = parse_json(&body)?;
     let intake = intake.validate(state.directory().as_ref())?;
     let created = state
         .intake
