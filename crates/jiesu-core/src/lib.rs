@@ -21,6 +21,6 @@ pub use reference::{CatalogNode, Division, DivisionLevel, Unit, UnitKind};
 pub use role::{Actor, Role};
 pub use ticket::{
     Caller, Channel, Command, CommandKind, DecideError, Event, EventRecord, Intake, ReplyOutcome,
-    ReviewDecision, Satisfaction, Status, TRANSITIONS, Ticket, TicketId, Urgency, available,
-    china_offset, decide, evolve, execute, number_day, replay, ticket_number,
+    ReviewDecision, Satisfaction, Status, TRANSITIONS, Ticket, TicketId, Urgency, Waiting,
+    available, china_offset, decide, evolve, execute, number_day, replay, ticket_number,
 };

@@ -387,6 +387,17 @@ pub enum Command {
     },
     /// The time-limit scanner: raise the warnings and overdue flags that are due.
     CheckTime,
+    /// 等待诉求人: the lead unit waits on the caller (documents, access, an appointment);
+    /// under a policy that says so, the handle clock stops until `resume`.
+    WaitForCaller {
+        /// What is awaited (required).
+        reason: String,
+    },
+    /// The caller has answered: the handle clock runs again, later by the time waited.
+    Resume {
+        /// Note.
+        note: Option<String>,
+    },
 }
 
 wire_enum! {
@@ -424,6 +435,10 @@ wire_enum! {
         Close = "close",
         /// [`Command::CheckTime`].
         CheckTime = "check_time",
+        /// [`Command::WaitForCaller`].
+        WaitForCaller = "wait_for_caller",
+        /// [`Command::Resume`].
+        Resume = "resume",
     }
 }
 
@@ -436,7 +451,9 @@ impl CommandKind {
             Receive => &[Agent, Dispatcher, Supervisor, Admin],
             Answer | Callback => &[Agent, Admin],
             Dispatch | Review | Transfer | Merge => &[Dispatcher, Admin],
-            Acknowledge | Return | RequestExtension | Reply => &[Unit, Admin],
+            Acknowledge | Return | RequestExtension | Reply | WaitForCaller | Resume => {
+                &[Unit, Admin]
+            }
             DecideExtension => &[Dispatcher, Supervisor, Admin],
             Supervise => &[Supervisor, Admin],
             Escalate => &[Agent, Dispatcher, Supervisor, Admin],
@@ -477,6 +494,8 @@ impl Command {
             Command::Merge { .. } => CommandKind::Merge,
             Command::Close { .. } => CommandKind::Close,
             Command::CheckTime => CommandKind::CheckTime,
+            Command::WaitForCaller { .. } => CommandKind::WaitForCaller,
+            Command::Resume { .. } => CommandKind::Resume,
         }
     }
 }
@@ -518,6 +537,8 @@ pub const TRANSITIONS: &[(Status, CommandKind, &[Status])] = {
         (S::InProgress, C::Escalate, &[S::InProgress]),
         (S::InProgress, C::Close, &[S::Closed]),
         (S::InProgress, C::CheckTime, &[S::InProgress]),
+        (S::InProgress, C::WaitForCaller, &[S::InProgress]),
+        (S::InProgress, C::Resume, &[S::InProgress]),
         (
             S::Replied,
             C::Callback,
@@ -699,6 +720,21 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         deadlines: Option<Deadlines>,
     },
+    /// The lead unit waits on the caller.
+    WaitingForCaller {
+        /// What is awaited.
+        reason: String,
+        /// Whether the handle clock stops meanwhile (the ticket's policy says).
+        clock_paused: bool,
+    },
+    /// The wait is over.
+    Resumed {
+        /// Note.
+        note: Option<String>,
+        /// The handle deadline, later by the time waited, when the clock was stopped.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        handle_by: Option<DateTime<Utc>>,
+    },
     /// A warning point passed (预警).
     TimeWarned {
         /// Which limit.
@@ -740,6 +776,8 @@ impl Event {
             Event::Escalated { .. } => "escalated",
             Event::Merged { .. } => "merged",
             Event::TimeWarned { .. } => "time_warned",
+            Event::WaitingForCaller { .. } => "waiting_for_caller",
+            Event::Resumed { .. } => "resumed",
             Event::Overdue { .. } => "overdue",
         }
     }
@@ -816,6 +854,20 @@ pub struct Ticket {
     /// When the unit replied or the centre answered: the day that puts it on a callback list.
     #[serde(default)]
     pub replied_at: Option<DateTime<Utc>>,
+    /// Set while the lead unit waits on the caller.
+    #[serde(default)]
+    pub waiting: Option<Waiting>,
+}
+
+/// 等待诉求人 a wait on the caller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Waiting {
+    /// Since when.
+    pub since: DateTime<Utc>,
+    /// What is awaited.
+    pub reason: String,
+    /// Whether the handle clock is stopped meanwhile.
+    pub clock_paused: bool,
 }
 
 fn on_time() -> Timeliness {
@@ -850,12 +902,14 @@ impl Ticket {
         matches!(self.status, Status::Dispatched | Status::Reopened) && self.lead_unit.is_some()
     }
 
-    /// The handle clock runs while a unit holds the ticket and has not replied.
+    /// The handle clock runs while a unit holds the ticket and has not replied, unless it is
+    /// stopped while the unit waits on the caller.
     pub fn handle_clock_runs(&self) -> bool {
         matches!(
             self.status,
             Status::Dispatched | Status::InProgress | Status::Reopened
         ) && self.lead_unit.is_some()
+            && !self.waiting.as_ref().is_some_and(|w| w.clock_paused)
     }
 
     /// When an overdue ticket's supervision goes up next: one more handle limit's length
@@ -1217,6 +1271,31 @@ pub fn decide(
             }]
         }
         Command::CheckTime => check_time(ticket, at),
+        Command::WaitForCaller { reason } => {
+            let pauses = dir.time_limits().is_some_and(|(policies, _)| {
+                ticket
+                    .deadlines
+                    .as_ref()
+                    .and_then(|d| policies.get(&d.policy_id))
+                    .is_some_and(|p| p.pause_while_waiting)
+            });
+            vec![Event::WaitingForCaller {
+                reason: required("reason", reason, MAX_SHORT)?,
+                clock_paused: pauses,
+            }]
+        }
+        Command::Resume { note: n } => {
+            let handle_by = match (&ticket.waiting, &ticket.deadlines, dir.time_limits()) {
+                (Some(w), Some(d), Some((_, cal))) if w.clock_paused => {
+                    Some(shifted(cal, d.handle, d.handle_by, w.since, at))
+                }
+                _ => None,
+            };
+            vec![Event::Resumed {
+                note: note(n, "note")?,
+                handle_by,
+            }]
+        }
         Command::Merge {
             master_id,
             master_status,
@@ -1304,6 +1383,23 @@ fn check_time(t: &Ticket, at: DateTime<Utc>) -> Vec<Event> {
     events
 }
 
+/// A deadline moved later by the time waited, counted the way the limit counts time.
+fn shifted(
+    cal: &crate::calendar::WorkingCalendar,
+    span: Span,
+    due: DateTime<Utc>,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> DateTime<Utc> {
+    match span {
+        Span::NaturalHours(_) => due + (until - since),
+        Span::WorkingHours(_) | Span::WorkingDays(_) => {
+            cal.add_working(due, cal.working_time_between(since, until))
+                .at
+        }
+    }
+}
+
 fn flag(limit: Limit, now: Timeliness) -> Event {
     match now {
         Timeliness::Overdue => Event::Overdue { limit },
@@ -1353,6 +1449,12 @@ fn precondition(ticket: &Ticket, kind: CommandKind, actor: &Actor) -> Result<(),
         }
         CommandKind::Escalate if ticket.intake.urgency == Urgency::Urgent => {
             Err(not_allowed("; it is already urgent"))
+        }
+        CommandKind::WaitForCaller if ticket.waiting.is_some() => {
+            Err(not_allowed("; it is already waiting on the caller"))
+        }
+        CommandKind::Resume if ticket.waiting.is_none() => {
+            Err(not_allowed("; it is not waiting on the caller"))
         }
         _ => Ok(()),
     }
@@ -1412,6 +1514,7 @@ pub fn evolve(state: Option<Ticket>, record: &EventRecord) -> Option<Ticket> {
             handle_timeliness: Timeliness::OnTime,
             overdue_base_level: 0,
             replied_at: None,
+            waiting: None,
         });
     }
     let mut t = state?;
@@ -1458,6 +1561,7 @@ pub fn evolve(state: Option<Ticket>, record: &EventRecord) -> Option<Ticket> {
         Event::ExtensionRefused { .. } => t.extension_pending = None,
         Event::Replied { outcome, .. } => {
             t.status = Status::Replied;
+            t.waiting = None;
             t.replied_at = Some(record.at);
             t.reply_outcome = Some(*outcome);
             t.extension_pending = None;
@@ -1473,6 +1577,7 @@ pub fn evolve(state: Option<Ticket>, record: &EventRecord) -> Option<Ticket> {
         }
         Event::Closed { .. } => {
             t.status = Status::Closed;
+            t.waiting = None;
             t.extension_pending = None;
         }
         Event::Reopened { deadlines, .. } => {
@@ -1487,6 +1592,7 @@ pub fn evolve(state: Option<Ticket>, record: &EventRecord) -> Option<Ticket> {
             to_unit, deadlines, ..
         } => {
             t.set_deadlines(deadlines);
+            t.waiting = None;
             t.status = Status::Dispatched;
             t.lead_unit = Some(to_unit.clone());
             t.assisting_units.retain(|u| u != to_unit);
@@ -1498,6 +1604,23 @@ pub fn evolve(state: Option<Ticket>, record: &EventRecord) -> Option<Ticket> {
             t.set_deadlines(deadlines);
         }
         Event::TimeWarned { limit } => *t.timeliness_mut(*limit) = Timeliness::Warned,
+        Event::WaitingForCaller {
+            reason,
+            clock_paused,
+        } => {
+            t.waiting = Some(Waiting {
+                since: record.at,
+                reason: reason.clone(),
+                clock_paused: *clock_paused,
+            });
+        }
+        Event::Resumed { handle_by, .. } => {
+            t.waiting = None;
+            if let (Some(d), Some(by)) = (t.deadlines.as_mut(), handle_by) {
+                d.handle_warn_at += *by - d.handle_by;
+                d.handle_by = *by;
+            }
+        }
         Event::Overdue { limit } => {
             *t.timeliness_mut(*limit) = Timeliness::Overdue;
             if *limit == Limit::Handle {

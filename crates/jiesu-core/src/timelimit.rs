@@ -36,6 +36,9 @@ pub struct Policy {
     /// A transfer or re-dispatch gives the new unit the full limits again.
     #[serde(default = "yes")]
     pub restart_on_transfer: bool,
+    /// The handle clock stops while the unit waits on the caller (等待诉求人).
+    #[serde(default = "yes")]
+    pub pause_while_waiting: bool,
 }
 
 fn yes() -> bool {
@@ -102,7 +105,12 @@ impl PolicySet {
     /// 2 (Beijing); epidemic-related requests handled within 24 hours (Hangzhou); ordinary
     /// requests acknowledged within 1 working day and handled within 5 working days.
     pub fn defaults() -> PolicySet {
-        let rule = |id: &str, name: &str, urgency, category: Option<&str>, ack, handle| Policy {
+        let rule = |id: &str,
+                    name: &str,
+                    urgency: Option<Urgency>,
+                    category: Option<&str>,
+                    ack,
+                    handle| Policy {
             id: id.into(),
             name: name.into(),
             urgency,
@@ -112,6 +120,8 @@ impl PolicySet {
             handle,
             warn_percent: 75,
             restart_on_transfer: true,
+            // Urgent requests do not wait: their clock never stops.
+            pause_while_waiting: urgency != Some(Urgency::Urgent),
         };
         PolicySet {
             version: 1,

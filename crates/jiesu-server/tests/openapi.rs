@@ -950,6 +950,14 @@ fn every_event() -> Vec<Event> {
         Event::Merged {
             master_id: TicketId("0193a6f0-1b2c-7d3e-8f40-5a6b7c8d9e0f".into()),
         },
+        Event::WaitingForCaller {
+            reason: "等待诉求人提供材料".into(),
+            clock_paused: true,
+        },
+        Event::Resumed {
+            note: note.clone(),
+            handle_by: Some(at),
+        },
     ];
     // A new kind of event stops this from compiling until it is listed above.
     for event in &events {
@@ -974,7 +982,9 @@ fn every_event() -> Vec<Event> {
             | Event::Escalated { .. }
             | Event::TimeWarned { .. }
             | Event::Overdue { .. }
-            | Event::Merged { .. } => {}
+            | Event::Merged { .. }
+            | Event::WaitingForCaller { .. }
+            | Event::Resumed { .. } => {}
         }
     }
     events

@@ -271,3 +271,50 @@ fn policy_sets_are_checked() {
     bad.policies.truncate(1);
     assert_eq!(bad.validate().unwrap_err().field, "policies[0]");
 }
+
+#[test]
+fn waiting_on_the_caller_stops_the_handle_clock_and_moves_the_deadline() {
+    let mut c = Clocked::new();
+    let monday = beijing(2026, 11, 16, 9, 0);
+    c.receive(Urgency::Normal, monday);
+    c.dispatch(monday);
+    c.run(Command::Acknowledge, beijing(2026, 11, 16, 10, 0));
+    let wait = Command::WaitForCaller {
+        reason: "等待诉求人提供房产证明".into(),
+    };
+    assert_eq!(
+        c.run(wait, beijing(2026, 11, 18, 9, 0)),
+        ["waiting_for_caller"]
+    );
+    assert!(c.t().waiting.as_ref().unwrap().clock_paused);
+    // Past the original deadline (Monday 23rd 09:00) nothing is flagged while waiting.
+    assert_eq!(c.t().next_check(), None);
+    assert!(
+        c.run(Command::CheckTime, beijing(2026, 11, 24, 9, 0))
+            .is_empty()
+    );
+    // Resumed Wednesday 25th 09:00: 5 working days waited, the deadline moves by as much.
+    c.run(Command::Resume { note: None }, beijing(2026, 11, 25, 9, 0));
+    assert_eq!(
+        c.t().deadlines.as_ref().unwrap().handle_by,
+        beijing(2026, 11, 30, 9, 0)
+    );
+    assert!(c.t().waiting.is_none());
+    assert!(c.t().next_check().is_some());
+}
+
+#[test]
+fn urgent_clocks_never_stop() {
+    let mut c = Clocked::new();
+    let at = beijing(2026, 11, 20, 23, 0);
+    c.receive(Urgency::Urgent, at);
+    c.dispatch(at);
+    c.run(Command::Acknowledge, beijing(2026, 11, 20, 23, 5));
+    let wait = Command::WaitForCaller {
+        reason: "联系不上".into(),
+    };
+    c.run(wait, beijing(2026, 11, 20, 23, 10));
+    assert!(!c.t().waiting.as_ref().unwrap().clock_paused);
+    let kinds = c.run(Command::CheckTime, beijing(2026, 11, 21, 1, 0));
+    assert!(kinds.contains(&"overdue"), "{kinds:?}");
+}
