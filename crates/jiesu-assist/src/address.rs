@@ -14,7 +14,15 @@ use serde::Serialize;
 use std::collections::BTreeSet;
 
 /// Suffixes a street-level name may drop when people say it.
-const STREET_SUFFIXES: [&str; 7] = ["街道办事处", "地区办事处", "街道", "地区", "民族乡", "镇", "乡"];
+const STREET_SUFFIXES: [&str; 7] = [
+    "街道办事处",
+    "地区办事处",
+    "街道",
+    "地区",
+    "民族乡",
+    "镇",
+    "乡",
+];
 
 /// What a name in the gazetteer stands for.
 #[derive(Debug, Clone)]
@@ -94,7 +102,9 @@ pub struct Gazetteer {
 
 /// Short form of a district name: `海淀区` → `海淀`, `密云区` → `密云`.
 fn district_short(name: &str) -> Option<&str> {
-    let short = name.strip_suffix('区').or_else(|| name.strip_suffix('县'))?;
+    let short = name
+        .strip_suffix('区')
+        .or_else(|| name.strip_suffix('县'))?;
     (short.chars().count() >= 2).then_some(short)
 }
 
@@ -274,6 +284,106 @@ impl Gazetteer {
             community,
             found,
         }
+    }
+}
+
+/// The labelled test set (`tools/gen_address_testset.py`): `text,district_code,street_code,
+/// ambiguous`.
+pub const TEST_SET: &str = include_str!("../data/address_testset.csv");
+
+/// How the resolver did on a labelled set.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Evaluation {
+    /// Rows read.
+    pub total: usize,
+    /// Rows resolved as labelled (ambiguous ones reported as ambiguous).
+    pub right: usize,
+    /// Of those labelled ambiguous, how many were reported so.
+    pub ambiguous_total: usize,
+    /// Ambiguous rows reported as ambiguous.
+    pub ambiguous_right: usize,
+    /// The misses: the text and what came out.
+    pub wrong: Vec<String>,
+}
+
+impl Evaluation {
+    /// Share right.
+    pub fn accuracy(&self) -> f64 {
+        if self.total == 0 {
+            0.0
+        } else {
+            self.right as f64 / self.total as f64
+        }
+    }
+}
+
+/// A labelled row that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadRow {
+    /// 1-based line.
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl Gazetteer {
+    /// Resolves every row of a labelled CSV (header `text,district_code,street_code,ambiguous`)
+    /// and counts how many come out as labelled.
+    pub fn evaluate(&self, csv_text: &str) -> Result<Evaluation, BadRow> {
+        let mut e = Evaluation::default();
+        let mut lines = csv_text.lines().enumerate();
+        let header = lines
+            .next()
+            .map(|(_, h)| h.trim_start_matches('\u{feff}').trim());
+        if header != Some("text,district_code,street_code,ambiguous") {
+            return Err(BadRow {
+                line: 1,
+                message: "header must be text,district_code,street_code,ambiguous".into(),
+            });
+        }
+        for (i, line) in lines {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let cells: Vec<&str> = line.rsplitn(4, ',').collect();
+            let [ambiguous, street, district, text] = cells[..] else {
+                return Err(BadRow {
+                    line: i + 1,
+                    message: "expected 4 columns".into(),
+                });
+            };
+            let ambiguous = match ambiguous.trim() {
+                "1" => true,
+                "0" => false,
+                other => {
+                    return Err(BadRow {
+                        line: i + 1,
+                        message: format!("ambiguous: '{other}' must be 0 or 1"),
+                    });
+                }
+            };
+            let got = self.resolve(text).resolution;
+            let ok = match &got {
+                Resolution::Ambiguous { .. } => ambiguous,
+                Resolution::Street {
+                    district: d,
+                    street: s,
+                } => !ambiguous && d.code == district && s.code == street,
+                Resolution::District { district: d } => {
+                    !ambiguous && street.is_empty() && d.code == district
+                }
+                Resolution::Unknown => false,
+            };
+            e.total += 1;
+            e.ambiguous_total += usize::from(ambiguous);
+            if ok {
+                e.right += 1;
+                e.ambiguous_right += usize::from(ambiguous);
+            } else {
+                e.wrong.push(format!("{text} → {got:?}"));
+            }
+        }
+        Ok(e)
     }
 }
 

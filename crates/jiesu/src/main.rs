@@ -80,6 +80,11 @@ enum Cmd {
         /// The CSV file.
         file: PathBuf,
     },
+    /// Evaluations of the smart assistant.
+    Eval {
+        #[command(subcommand)]
+        command: EvalCmd,
+    },
     /// Reports.
     Report {
         #[command(subcommand)]
@@ -89,6 +94,16 @@ enum Cmd {
     Bench {
         #[command(subcommand)]
         command: bench::BenchCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum EvalCmd {
+    /// Address → district / street on a labelled CSV (text,district_code,street_code,ambiguous).
+    Address {
+        /// The labelled file; the shipped test set when absent.
+        #[arg(long)]
+        data: Option<PathBuf>,
     },
 }
 
@@ -179,10 +194,49 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = setup::open(&common).await?;
             import::run(store, &file).await
         }
+        Cmd::Eval {
+            command: EvalCmd::Address { data },
+        } => eval_address(&common, data.as_deref()),
         Cmd::Report { command } => {
             let store = setup::open(&common).await?;
             report::run(store, command).await
         }
         Cmd::Bench { command } => bench::run(command).await,
     }
+}
+
+/// `jiesu eval address`: accuracy and speed of the address resolver.
+fn eval_address(common: &Common, data: Option<&std::path::Path>) -> anyhow::Result<()> {
+    use jiesu_assist::address::{Gazetteer, TEST_SET};
+    let text = match data {
+        Some(path) => std::fs::read_to_string(path)
+            .with_context(|| format!("data: cannot read {}", path.display()))?,
+        None => TEST_SET.to_string(),
+    };
+    let city =
+        jiesu_reference::city(&common.city).with_context(|| format!("city: '{}'", common.city))?;
+    let gazetteer = Gazetteer::new(&city.divisions);
+    let e = gazetteer
+        .evaluate(&text)
+        .map_err(|b| anyhow::anyhow!("data: line {}: {}", b.line, b.message))?;
+    let rounds = 200;
+    let started = std::time::Instant::now();
+    for _ in 0..rounds {
+        std::hint::black_box(gazetteer.evaluate(&text).ok());
+    }
+    let per_second = (e.total * rounds) as f64 / started.elapsed().as_secs_f64();
+    println!(
+        "address resolver on {} labelled strings ({})",
+        e.total, city.city_name
+    );
+    println!("  accuracy   {:.4} ({} right)", e.accuracy(), e.right);
+    println!(
+        "  ambiguous  {} of {} reported as ambiguous",
+        e.ambiguous_right, e.ambiguous_total
+    );
+    println!("  speed      {per_second:.0} strings/s on one core");
+    for w in e.wrong.iter().take(20) {
+        println!("  wrong: {w}");
+    }
+    Ok(())
 }

@@ -25,7 +25,9 @@ fn full_and_short_names() {
         other => panic!("{other:?}"),
     }
     match g.resolve("我住海淀").resolution {
-        Resolution::District { district } => assert_eq!(district.name, "海淀区", "bare 海淀 is the district"),
+        Resolution::District { district } => {
+            assert_eq!(district.name, "海淀区", "bare 海淀 is the district")
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -76,39 +78,27 @@ fn communities_and_unknown_places() {
     assert_eq!(g.resolve("楼下太吵了").resolution, Resolution::Unknown);
 }
 
-/// The labelled test set (tools/gen_address_testset.py): at least 95% right, and every
-/// ambiguous string reported as ambiguous, not guessed.
+/// The labelled test set (tools/gen_address_testset.py): at least 95% right, and the
+/// ambiguous strings reported as ambiguous, not guessed.
 #[test]
 fn labelled_test_set_accuracy() {
-    let g = beijing();
-    let data = include_str!("../../data/address_testset.csv");
-    let mut reader = csv::Reader::from_reader(data.as_bytes());
-    let (mut total, mut right) = (0, 0);
-    let mut wrong = Vec::new();
-    for row in reader.records() {
-        let row = row.unwrap();
-        let (text, district, street, ambiguous) = (&row[0], &row[1], &row[2], &row[3] == "1");
-        let got = g.resolve(text).resolution;
-        let ok = match &got {
-            Resolution::Ambiguous { .. } => ambiguous,
-            Resolution::Street { district: d, street: s } => {
-                !ambiguous && d.code == district && s.code == street
-            }
-            Resolution::District { district: d } => !ambiguous && street.is_empty() && d.code == district,
-            Resolution::Unknown => false,
-        };
-        total += 1;
-        if ok {
-            right += 1;
-        } else {
-            wrong.push(format!("{text}: {got:?}"));
-        }
-    }
-    let accuracy = right as f64 / total as f64;
-    println!("address test set: {right}/{total} = {accuracy:.4}");
-    assert!(total >= 300);
-    for w in &wrong {
+    let e = beijing().evaluate(TEST_SET).unwrap();
+    println!(
+        "address test set: {}/{} = {:.4}",
+        e.right,
+        e.total,
+        e.accuracy()
+    );
+    for w in &e.wrong {
         println!("  wrong: {w}");
     }
-    assert!(accuracy >= 0.95, "accuracy {accuracy:.4}");
+    assert!(e.total >= 300);
+    assert!(e.ambiguous_total >= 10 && e.ambiguous_right == e.ambiguous_total);
+    assert!(e.accuracy() >= 0.95, "accuracy {:.4}", e.accuracy());
+}
+
+#[test]
+fn a_bad_labelled_file_names_the_line() {
+    let bad = "text,district_code,street_code,ambiguous\n海淀区,110108,,maybe\n";
+    assert_eq!(beijing().evaluate(bad).unwrap_err().line, 2);
 }
