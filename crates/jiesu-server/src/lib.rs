@@ -79,12 +79,26 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Edits of the time limits (policies, calendar) are made one at a time.
     pub edits: Arc<tokio::sync::Mutex<()>>,
+    /// The smart assistant's place names and urgency rules.
+    pub assistant: Arc<Assistant>,
+}
+
+/// 坐席智能助手 what the assistant reads text with.
+pub struct Assistant {
+    /// The city's divisions, for addresses.
+    pub gazetteer: jiesu_assist::address::Gazetteer,
+    /// The urgency rules.
+    pub urgency: jiesu_assist::urgency::Rules,
 }
 
 impl AppState {
     /// Loads the reference data from the store and starts the intake writer.
     pub async fn new(store: DynStore, clock: Arc<dyn Clock>) -> Result<AppState, error::AppError> {
         let reference = store.reference().await?;
+        let assistant = Arc::new(Assistant {
+            gazetteer: jiesu_assist::address::Gazetteer::new(&reference.divisions),
+            urgency: jiesu_assist::urgency::Rules::new(),
+        });
         let state = AppState {
             intake: IntakeQueue::start(store.clone()),
             store,
@@ -93,6 +107,7 @@ impl AppState {
             tokens: Arc::new(Mutex::new(HashMap::new())),
             clock,
             edits: Arc::default(),
+            assistant,
         };
         let (policies, calendar) = state.load_time_limits().await?;
         state.set_time_limits(policies, calendar);
@@ -158,6 +173,7 @@ pub fn app(state: AppState) -> Router {
                 .merge(api::limits::routes())
                 .merge(api::callbacks::routes())
                 .merge(api::reports::routes())
+                .merge(api::assist::routes())
                 .fallback(api::not_found),
         )
         .with_state(state)

@@ -1,5 +1,6 @@
 //! The API resources, one module each.
 
+pub mod assist;
 pub mod callbacks;
 pub mod health;
 pub mod limits;

@@ -39,6 +39,19 @@ async fn a_ticket_walks_from_call_to_close() {
     let unit = j.token("beixiaguan1");
     let other_unit = j.token("cgw1");
 
+    // While the caller talks, the assistant reads the place and the urgency.
+    let (status, help) = s
+        .post(
+            "/api/v1/assist",
+            &agent,
+            json!({"text": "海淀北下关交大东路路灯不亮，还闻到燃气味"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{help}");
+    assert_eq!(help["address"]["resolution"]["street"]["code"], "110108007");
+    assert_eq!(help["urgency"]["value"], "urgent");
+    assert_eq!(help["urgency"]["reasons"], json!(["燃气泄漏"]));
+
     let (status, t) = s.post("/api/v1/tickets", &agent, street_light()).await;
     assert_eq!(status, 201, "{t}");
     assert_eq!(t["status"], "received");
