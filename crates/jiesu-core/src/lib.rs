@@ -6,6 +6,7 @@
 //! synchronous and pure: storage, HTTP and clocks live in the crates around this one.
 #![deny(missing_docs)]
 
+pub mod acceptance;
 pub mod calendar;
 pub mod directory;
 pub mod privacy;
@@ -20,7 +21,7 @@ pub use directory::{Directory, MemoryDirectory};
 pub use reference::{CatalogNode, Division, DivisionLevel, Unit, UnitKind};
 pub use role::{Actor, Role};
 pub use ticket::{
-    Caller, Channel, Command, CommandKind, DecideError, Event, EventRecord, Intake, ReplyOutcome,
-    ReviewDecision, Satisfaction, Status, TRANSITIONS, Ticket, TicketId, Urgency, Waiting,
-    available, china_offset, decide, evolve, execute, number_day, replay, ticket_number,
+    Caller, Channel, Command, CommandKind, DecideError, Event, EventRecord, Intake, Proposal,
+    ReplyOutcome, ReviewDecision, Satisfaction, Status, TRANSITIONS, Ticket, TicketId, Urgency,
+    Waiting, available, china_offset, decide, evolve, execute, number_day, replay, ticket_number,
 };

@@ -273,9 +273,29 @@ impl Intake {
     }
 }
 
+/// 智能助手建议 what the smart assistant proposed when the ticket was recorded, kept beside
+/// what the agent chose so that each field's acceptance rate can be counted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Proposal {
+    /// Proposed district.
+    pub district_code: Option<String>,
+    /// Proposed street.
+    pub street_code: Option<String>,
+    /// Proposed urgency.
+    pub urgency: Urgency,
+    /// Proposed catalog code.
+    #[serde(default)]
+    pub category_code: Option<String>,
+    /// Why, in a few words an agent reads (the names and cues found).
+    #[serde(default)]
+    pub reasons: Vec<String>,
+}
+
 /// A request to change a ticket. The shell adds who and when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "command", rename_all = "snake_case")]
+// One command lives briefly per request; boxing the intake would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// 受理: take a new request. `id` and `number` are chosen by the shell.
     Receive {
@@ -285,6 +305,9 @@ pub enum Command {
         number: String,
         /// The citizen's request, already validated.
         intake: Intake,
+        /// What the assistant proposed, when the agent used it.
+        #[serde(default)]
+        proposal: Option<Proposal>,
     },
     /// 直接答复: answer at first contact, citing a knowledge-base entry where there is one.
     Answer {
@@ -585,6 +608,9 @@ pub enum Event {
         number: String,
         /// The request.
         intake: Intake,
+        /// What the assistant proposed, when the agent used it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        proposal: Option<Proposal>,
     },
     /// Answered at first contact.
     Answered {
@@ -857,6 +883,9 @@ pub struct Ticket {
     /// Set while the lead unit waits on the caller.
     #[serde(default)]
     pub waiting: Option<Waiting>,
+    /// What the assistant proposed when the ticket was recorded.
+    #[serde(default)]
+    pub proposal: Option<Proposal>,
 }
 
 /// 等待诉求人 a wait on the caller.
@@ -1073,12 +1102,21 @@ pub fn decide(
         });
     }
     let ticket = match (state, command) {
-        (None, Command::Receive { id, number, intake }) => {
+        (
+            None,
+            Command::Receive {
+                id,
+                number,
+                intake,
+                proposal,
+            },
+        ) => {
             let intake = intake.clone().validate(dir)?;
             return Ok(vec![Event::Received {
                 id: id.clone(),
                 number: number.clone(),
                 intake,
+                proposal: proposal.clone(),
             }]);
         }
         (Some(t), Command::Receive { .. }) => {
@@ -1488,7 +1526,13 @@ impl Ticket {
 
 /// Folds one event into the state. `None` is the state before the first event.
 pub fn evolve(state: Option<Ticket>, record: &EventRecord) -> Option<Ticket> {
-    if let Event::Received { id, number, intake } = &record.event {
+    if let Event::Received {
+        id,
+        number,
+        intake,
+        proposal,
+    } = &record.event
+    {
         return Some(Ticket {
             id: id.clone(),
             number: number.clone(),
@@ -1515,6 +1559,7 @@ pub fn evolve(state: Option<Ticket>, record: &EventRecord) -> Option<Ticket> {
             overdue_base_level: 0,
             replied_at: None,
             waiting: None,
+            proposal: proposal.clone(),
         });
     }
     let mut t = state?;

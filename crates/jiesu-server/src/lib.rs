@@ -91,6 +91,31 @@ pub struct Assistant {
     pub urgency: jiesu_assist::urgency::Rules,
 }
 
+impl Assistant {
+    /// The proposal for a text: place and urgency, with the words behind them.
+    pub fn propose(&self, text: &str) -> jiesu_core::Proposal {
+        use jiesu_assist::address::Resolution;
+        let place = self.gazetteer.resolve(text);
+        let urgency = self.urgency.assess(text);
+        let (district_code, street_code) = match &place.resolution {
+            Resolution::Street { district, street } => {
+                (Some(district.code.clone()), Some(street.code.clone()))
+            }
+            Resolution::District { district } => (Some(district.code.clone()), None),
+            Resolution::Ambiguous { .. } | Resolution::Unknown => (None, None),
+        };
+        let mut reasons: Vec<String> = place.found.iter().map(|f| f.text.clone()).collect();
+        reasons.extend(urgency.reasons().into_iter().map(String::from));
+        jiesu_core::Proposal {
+            district_code,
+            street_code,
+            urgency: urgency.urgency,
+            category_code: None,
+            reasons,
+        }
+    }
+}
+
 impl AppState {
     /// Loads the reference data from the store and starts the intake writer.
     pub async fn new(store: DynStore, clock: Arc<dyn Clock>) -> Result<AppState, error::AppError> {

@@ -874,6 +874,13 @@ fn every_event() -> Vec<Event> {
                 confidential: false,
                 external_ref: Some("baltimore-311:21-00001234".into()),
             },
+            proposal: Some(jiesu_core::Proposal {
+                district_code: Some("110108".into()),
+                street_code: Some("110108007".into()),
+                urgency: jiesu_core::Urgency::Normal,
+                category_code: None,
+                reasons: vec!["北下关".into()],
+            }),
         },
         Event::Answered {
             entry_id: Some("KB-CGW-0117".into()),

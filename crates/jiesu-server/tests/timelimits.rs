@@ -470,6 +470,7 @@ async fn a_generated_month_gives_the_rates_the_generator_knows() {
                 actor: agent.clone(),
                 received_at: at,
                 idempotency_key: None,
+                proposal: None,
             }])
             .await
             .unwrap();
@@ -632,4 +633,73 @@ async fn a_generated_month_gives_the_rates_the_generator_knows() {
         .call("cgw", "GET", "/api/v1/reports/rates?month=2026-11", None)
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn assisted_tickets_keep_the_proposal_and_acceptance_is_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = start(
+        &dir.path().join("jiesu.db"),
+        true,
+        beijing(2026, 11, 23, 10, 0),
+    )
+    .await;
+    let text = "海淀北下关交大东路燃气味很重";
+    // The agent keeps the proposed street but records the request as normal, not urgent.
+    let (status, t) = w
+        .call(
+            "agent",
+            "POST",
+            "/api/v1/tickets",
+            Some(json!({
+                "channel": "phone", "content": text, "assist": true,
+                "caller": {"name": "赵先生", "phone": "13800001111"},
+                "street_code": "110108007", "urgency": "normal",
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{t}");
+    assert_eq!(t["proposal"]["street_code"], "110108007");
+    assert_eq!(t["proposal"]["urgency"], "urgent");
+    assert!(
+        t["proposal"]["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r == "燃气泄漏")
+    );
+    // Without the flag nothing is proposed.
+    let plain = w.new_ticket("normal", "路灯不亮").await;
+    let (_, p) = w
+        .call("admin", "GET", &format!("/api/v1/tickets/{plain}"), None)
+        .await;
+    assert!(p["proposal"].is_null());
+
+    let (status, r) = w
+        .call(
+            "analyst",
+            "GET",
+            "/api/v1/reports/assist?month=2026-11",
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    let a = &r["acceptance"];
+    assert_eq!(a["tickets"], 1);
+    assert_eq!(
+        (
+            a["street"]["proposed"].as_u64(),
+            a["street"]["kept"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
+    assert_eq!(
+        (
+            a["urgency"]["proposed"].as_u64(),
+            a["urgency"]["kept"].as_u64()
+        ),
+        (Some(1), Some(0))
+    );
+    assert_eq!(a["urgency"]["rate"], 0.0);
+    assert_eq!(a["category"]["proposed"], 0);
 }

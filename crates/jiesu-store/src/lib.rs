@@ -68,6 +68,8 @@ pub struct NewTicket {
     pub received_at: DateTime<Utc>,
     /// Same key, same ticket: a retried request returns the first ticket.
     pub idempotency_key: Option<String>,
+    /// What the assistant proposed, when the agent used it.
+    pub proposal: Option<jiesu_core::ticket::Proposal>,
 }
 
 /// A created (or, for a repeated idempotency key, found) ticket.

@@ -456,6 +456,7 @@ impl Store for SqliteStore {
                     id: n.id.clone(),
                     number,
                     intake: n.intake.clone(),
+                    proposal: n.proposal.clone(),
                 },
             };
             let ticket = evolve(None, &record)

@@ -291,6 +291,7 @@ async fn scanner(total: usize, due: usize) -> anyhow::Result<()> {
                     actor: agent.clone(),
                     received_at: at,
                     idempotency_key: None,
+                    proposal: None,
                 }
             })
             .collect();

@@ -169,6 +169,7 @@ pub async fn load(store: &DynStore) -> anyhow::Result<()> {
                 actor: Actor::new("agent1", Role::Agent),
                 received_at: at,
                 idempotency_key: None,
+                proposal: None,
             }])
             .await?;
         let mut ticket = created

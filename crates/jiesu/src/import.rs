@@ -197,6 +197,7 @@ async fn write(
             actor: importer.clone(),
             received_at: r.received_at,
             idempotency_key: None,
+            proposal: None,
         })
         .collect();
     let created = store.create_tickets(news).await?;

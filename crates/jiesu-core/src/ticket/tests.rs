@@ -75,6 +75,7 @@ fn receive() -> Command {
         id: TicketId("t1".into()),
         number: "20261123000001".into(),
         intake: intake(),
+        proposal: None,
     }
 }
 

@@ -76,6 +76,7 @@ impl Clocked {
                 id: TicketId("t".into()),
                 number: "1".into(),
                 intake,
+                proposal: None,
             },
             at,
         );

@@ -22,7 +22,9 @@ use std::collections::HashMap;
 
 /// Routes of this module.
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/reports/rates", get(rates))
+    Router::new()
+        .route("/reports/rates", get(rates))
+        .route("/reports/assist", get(assist))
 }
 
 /// A ranked table for one month.
@@ -286,4 +288,34 @@ async fn rates(
             .into_response()),
         Some(_) => Err(AppError::invalid("format", "must be json, csv or xlsx")),
     }
+}
+
+#[derive(Deserialize)]
+struct AssistQuery {
+    month: Option<String>,
+}
+
+/// `GET /api/v1/reports/assist?month=2026-11`: how often agents kept each field the assistant
+/// proposed.
+async fn assist(
+    State(state): State<AppState>,
+    who: Principal,
+    ApiQuery(q): ApiQuery<AssistQuery>,
+) -> ApiResult<Json<serde_json::Value>> {
+    who.require(
+        &[Role::Analyst, Role::Supervisor, Role::Dispatcher],
+        "read reports",
+    )?;
+    let month = q.month.unwrap_or_else(|| {
+        state
+            .clock
+            .now()
+            .with_timezone(&china_offset())
+            .format("%Y-%m")
+            .to_string()
+    });
+    let (from, to) = month_bounds(&month)?;
+    let events = state.store.events_between(from, to).await?;
+    let a = jiesu_core::acceptance::acceptance(events.iter().map(|(_, r)| r));
+    Ok(Json(serde_json::json!({"month": month, "acceptance": a})))
 }

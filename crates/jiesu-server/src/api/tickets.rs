@@ -102,6 +102,18 @@ async fn create(
     who.require(CommandKind::Receive.roles(), "create tickets")?;
     let intake: Intake = parse_json(&body)?;
     let intake = intake.validate(state.directory().as_ref())?;
+    // `"assist": true`: the agent used the assistant; keep what it proposes for this text
+    // beside what the agent chose.
+    let proposal = if wants_assist(&body)? {
+        let text = format!(
+            "{} {}",
+            intake.title.as_deref().unwrap_or_default(),
+            intake.content
+        );
+        Some(state.assistant.propose(&text))
+    } else {
+        None
+    };
     let created = state
         .intake
         .create(NewTicket {
@@ -110,6 +122,7 @@ async fn create(
             actor: who.0.actor(),
             received_at: state.clock.now(),
             idempotency_key: idempotency_key(&headers, &who)?,
+            proposal,
         })
         .await?;
     let location = format!("/api/v1/tickets/{}", created.ticket.id);
@@ -123,6 +136,20 @@ async fn create(
             .insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     Ok(response)
+}
+
+/// Whether the create request carries `"assist": true` (looked for only when the word is there,
+/// so that plain intake pays nothing).
+fn wants_assist(body: &[u8]) -> ApiResult<bool> {
+    if !body.windows(8).any(|w| w == b"\"assist\"") {
+        return Ok(false);
+    }
+    #[derive(Deserialize)]
+    struct Flag {
+        #[serde(default)]
+        assist: bool,
+    }
+    Ok(parse_json::<Flag>(body)?.assist)
 }
 
 async fn show(

@@ -34,6 +34,7 @@ fn new_ticket(content: &str, key: Option<&str>, hour: u32) -> NewTicket {
         actor: Actor::new("agent1", Role::Agent),
         received_at: Utc.with_ymd_and_hms(2026, 11, 23, hour, 0, 0).unwrap(),
         idempotency_key: key.map(String::from),
+        proposal: None,
     }
 }
 
