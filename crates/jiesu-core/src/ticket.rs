@@ -1310,13 +1310,13 @@ pub fn decide(
         }
         Command::CheckTime => check_time(ticket, at),
         Command::WaitForCaller { reason } => {
-            let pauses = dir.time_limits().is_some_and(|(policies, _)| {
-                ticket
-                    .deadlines
-                    .as_ref()
-                    .and_then(|d| policies.get(&d.policy_id))
-                    .is_some_and(|p| p.pause_while_waiting)
-            });
+            // The policy the ticket was dispatched under says whether the clock stops; an
+            // overdue ticket's clock never does (waiting must not hide it from supervisors).
+            let pauses = ticket
+                .deadlines
+                .as_ref()
+                .is_some_and(|d| d.pause_while_waiting)
+                && ticket.handle_timeliness != Timeliness::Overdue;
             vec![Event::WaitingForCaller {
                 reason: required("reason", reason, MAX_SHORT)?,
                 clock_paused: pauses,
@@ -1371,17 +1371,10 @@ fn fresh_deadlines(ticket: &Ticket, at: DateTime<Utc>, dir: &dyn Directory) -> O
 /// Deadlines for a transfer or re-dispatch: fresh when the ticket's policy says the new unit
 /// gets the full limits, otherwise the ones it has.
 fn moved_deadlines(ticket: &Ticket, at: DateTime<Utc>, dir: &dyn Directory) -> Option<Deadlines> {
-    let (policies, _) = dir.time_limits()?;
-    let restart = ticket
-        .deadlines
-        .as_ref()
-        .and_then(|d| policies.get(&d.policy_id))
-        .or_else(|| policies.select(ticket))
-        .is_none_or(|p| p.restart_on_transfer);
-    if restart || ticket.deadlines.is_none() {
-        fresh_deadlines(ticket, at, dir)
-    } else {
-        ticket.deadlines.clone()
+    // The policy the ticket was dispatched under says whether the clock restarts.
+    match &ticket.deadlines {
+        Some(d) if !d.restart_on_transfer => Some(d.clone()),
+        _ => fresh_deadlines(ticket, at, dir),
     }
 }
 

@@ -244,6 +244,13 @@ pub struct Deadlines {
     pub handle_warn_at: DateTime<Utc>,
     /// The handle span, for extensions and repeated-overdue escalation.
     pub handle: Span,
+    /// The policy's word, kept with the deadlines it gave: the clock stops while waiting on
+    /// the caller.
+    #[serde(default = "yes")]
+    pub pause_while_waiting: bool,
+    /// The policy's word: a transfer or re-dispatch restarts the clock.
+    #[serde(default = "yes")]
+    pub restart_on_transfer: bool,
     /// True when some day used lay past the calendar's last year (weekday rule applied).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub beyond_calendar: bool,
@@ -291,6 +298,8 @@ pub fn deadlines_from(
         handle_by: handle.at,
         handle_warn_at: warn_point(cal, start, policy.handle, handle.at, policy.warn_percent),
         handle: policy.handle,
+        pause_while_waiting: policy.pause_while_waiting,
+        restart_on_transfer: policy.restart_on_transfer,
         beyond_calendar: ack.beyond_table || handle.beyond_table,
     }
 }

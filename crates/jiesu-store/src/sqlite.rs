@@ -3,7 +3,8 @@
 //! Writes go through a single connection (SQLite has one writer anyway, and a single
 //! connection avoids `SQLITE_BUSY` between our own writers); reads use a pool of read-only
 //! connections that WAL lets run beside the writer. `synchronous=FULL` makes each commit durable
-//! before it returns.
+//! before it returns. Write transactions begin IMMEDIATE, so that another process writing to
+//! the same file (`jiesu import` beside `jiesu serve`) waits its turn instead of failing.
 
 use crate::{
     Append, Created, NewTicket, Reference, Store, StoreError, StoreResult, TicketFilter,
@@ -244,7 +245,7 @@ fn ticket_from_state(state: &str) -> StoreResult<Ticket> {
 #[async_trait]
 impl Store for SqliteStore {
     async fn replace_reference(&self, r: &Reference) -> StoreResult<()> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.write.begin_with("BEGIN IMMEDIATE").await?;
         for table in ["divisions", "units", "catalog"] {
             sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
                 .execute(&mut *tx)
@@ -352,7 +353,7 @@ impl Store for SqliteStore {
     }
 
     async fn create_tickets(&self, batch: Vec<NewTicket>) -> StoreResult<Vec<Created>> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.write.begin_with("BEGIN IMMEDIATE").await?;
 
         // Tickets already made for a key: recent Idempotency-Keys from memory, external
         // references (imports) from the unique column.
@@ -551,7 +552,7 @@ impl Store for SqliteStore {
     }
 
     async fn append_many(&self, appends: &[Append]) -> StoreResult<()> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.write.begin_with("BEGIN IMMEDIATE").await?;
         let mut events: Vec<(&TicketId, &EventRecord)> = Vec::new();
         for a in appends {
             let state = &a.state;

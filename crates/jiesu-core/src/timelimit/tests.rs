@@ -319,3 +319,50 @@ fn urgent_clocks_never_stop() {
     let kinds = c.run(Command::CheckTime, beijing(2026, 11, 21, 1, 0));
     assert!(kinds.contains(&"overdue"), "{kinds:?}");
 }
+
+#[test]
+fn an_overdue_ticket_cannot_stop_its_clock_by_waiting() {
+    let mut c = Clocked::new();
+    let monday = beijing(2026, 11, 2, 9, 0);
+    c.receive(Urgency::Normal, monday);
+    c.dispatch(monday);
+    c.run(Command::Acknowledge, beijing(2026, 11, 2, 10, 0));
+    c.run(Command::CheckTime, beijing(2026, 11, 9, 9, 0));
+    assert!(c.t().is_overdue());
+    let wait = Command::WaitForCaller {
+        reason: "等待材料".into(),
+    };
+    c.run(wait, beijing(2026, 11, 10, 9, 0));
+    assert!(!c.t().waiting.as_ref().unwrap().clock_paused);
+    assert!(c.t().is_overdue(), "still on the supervisors' queue");
+    assert!(c.t().next_check().is_some(), "escalation goes on");
+    c.run(Command::Resume { note: None }, beijing(2026, 11, 30, 9, 0));
+    assert_eq!(
+        c.t().deadlines.as_ref().unwrap().handle_by,
+        beijing(2026, 11, 9, 9, 0),
+        "a wait that did not stop the clock moves nothing"
+    );
+}
+
+#[test]
+fn the_pause_rule_is_the_one_the_ticket_was_dispatched_under() {
+    let mut c = Clocked::new();
+    let at = beijing(2026, 11, 16, 9, 0);
+    c.receive(Urgency::Normal, at);
+    c.dispatch(at);
+    c.run(Command::Acknowledge, beijing(2026, 11, 16, 10, 0));
+    let mut no_pause = PolicySet::defaults();
+    no_pause.version = 2;
+    for p in &mut no_pause.policies {
+        p.pause_while_waiting = false;
+    }
+    c.dir.set_time_limits(no_pause, WorkingCalendar::china());
+    let wait = Command::WaitForCaller {
+        reason: "等待材料".into(),
+    };
+    c.run(wait, beijing(2026, 11, 17, 9, 0));
+    assert!(
+        c.t().waiting.as_ref().unwrap().clock_paused,
+        "version 1 pauses"
+    );
+}

@@ -100,7 +100,9 @@ async fn create(
     body: Bytes,
 ) -> ApiResult<Response> {
     who.require(CommandKind::Receive.roles(), "create tickets")?;
-    let intake: Intake = parse_json(&body)?;
+    let mut intake: Intake = parse_json(&body)?;
+    // The source reference of imported history is set by `jiesu import` only.
+    intake.external_ref = None;
     let intake = intake.validate(state.directory().as_ref())?;
     // `"assist": true`: the agent used the assistant; keep what it proposes for this text
     // beside what the agent chose.
