@@ -3,15 +3,16 @@
 //! - response rate (响应率): tickets acknowledged within the limit ÷ tickets dispatched;
 //! - resolution rate (解决率): callbacks saying "resolved" ÷ valid (reached) callbacks;
 //! - satisfaction rate (满意率): (satisfied + 0.9 × basically satisfied) ÷ valid callbacks;
-//! - composite: a weighted sum, 0.1 / 0.5 / 0.4 by default, over the rates a row has.
+//! - composite: a weighted sum, 0.1 / 0.5 / 0.4 by default; rows missing a rate are unscored
+//!   and ranked last.
 //!
-//! The figures are counted from the events of the period, so any period can be scored again
-//! from the log. A dispatch counts for the unit it went to; a callback counts for the ticket's
-//! lead unit and for the street the ticket is about.
+//! The figures are counted from the event log, so any period can be scored again and gives the
+//! same table: see [`rank`] for how each event counts.
 
-use crate::ticket::{Event, EventRecord, Satisfaction, Ticket, TicketId};
+use crate::ticket::{Event, EventRecord, Satisfaction};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// How the composite weighs the three rates.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -91,7 +92,7 @@ pub struct RateRow {
     pub resolution_rate: Option<f64>,
     /// 满意率, when there were valid callbacks.
     pub satisfaction_rate: Option<f64>,
-    /// Weighted over the rates the row has.
+    /// Weighted sum of the three rates; none when a rate is missing (ranked last).
     pub composite: Option<f64>,
 }
 
@@ -119,103 +120,121 @@ impl Counts {
     }
 }
 
-/// Counts a period's events into rows, ranked by composite (rows without one last).
+/// Counts the rows of the period `[from, to)` from the full event logs of the tickets active
+/// in it, ranked by composite (rows without one last).
 ///
-/// `tickets` gives, for the tickets the events belong to, the current state: the lead unit and
-/// street a callback counts for. Events must be in log order.
+/// A dispatch (first dispatch, transfer, re-dispatch after a return, reopening) made in the
+/// period counts for the unit it went to, and counts as acknowledged on time if that unit's
+/// acknowledgement was within the limit, even when it came after the period ended. A callback
+/// made in the period counts for the ticket's lead unit at that moment and for its street.
 pub fn rank(
-    events: &[(TicketId, EventRecord)],
-    tickets: &HashMap<TicketId, Ticket>,
+    logs: &[Vec<EventRecord>],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
     by: GroupBy,
     weights: Weights,
 ) -> Vec<RateRow> {
     let mut counts: BTreeMap<String, Counts> = BTreeMap::new();
-    for (id, record) in events {
-        let ticket = tickets.get(id);
-        let street = ticket.and_then(|t| t.intake.street_code.clone());
-        let lead = ticket.and_then(|t| t.lead_unit.clone());
-        let dispatch_key = |unit: &str| match by {
+    let inside = |at: DateTime<Utc>| at >= from && at < to;
+    for log in logs {
+        let street = log.iter().find_map(|r| match &r.event {
+            Event::Received { intake, .. } => intake.street_code.clone(),
+            _ => None,
+        });
+        let key = |unit: &str| match by {
             GroupBy::Unit => Some(unit.to_string()),
             GroupBy::Street => street.clone(),
         };
-        let callback_key = match by {
-            GroupBy::Unit => lead.clone(),
-            GroupBy::Street => street.clone(),
-        };
-        match &record.event {
-            Event::Dispatched { lead_unit, .. } => {
-                if let Some(k) = dispatch_key(lead_unit) {
-                    counts.entry(k).or_default().dispatched += 1;
+        let mut lead: Option<String> = None;
+        // The dispatch waiting for its acknowledgement, if it was made in the period.
+        let mut open: Option<String> = None;
+        for r in log {
+            let mut dispatched_to = |unit: &str, open: &mut Option<String>| {
+                *open = None;
+                if inside(r.at)
+                    && let Some(k) = key(unit)
+                {
+                    counts.entry(k.clone()).or_default().dispatched += 1;
+                    *open = Some(k);
                 }
-            }
-            Event::Transferred { to_unit, .. } => {
-                if let Some(k) = dispatch_key(to_unit) {
-                    counts.entry(k).or_default().dispatched += 1;
+            };
+            match &r.event {
+                Event::Dispatched { lead_unit, .. } => {
+                    lead = Some(lead_unit.clone());
+                    dispatched_to(lead_unit, &mut open);
                 }
-            }
-            Event::Acknowledged {
-                unit,
-                on_time: Some(true),
-            } => {
-                if let Some(k) = dispatch_key(unit) {
-                    counts.entry(k).or_default().acknowledged_on_time += 1;
+                Event::Transferred { to_unit, .. } => {
+                    lead = Some(to_unit.clone());
+                    dispatched_to(to_unit, &mut open);
                 }
-            }
-            Event::CallbackRecorded {
-                resolved,
-                satisfaction,
-                ..
-            } => {
-                if let Some(k) = callback_key {
-                    let c = counts.entry(k).or_default();
-                    c.valid_callbacks += 1;
-                    c.resolved += u64::from(*resolved);
-                    match satisfaction {
-                        Satisfaction::Satisfied => c.satisfied += 1,
-                        Satisfaction::BasicallySatisfied => c.basically_satisfied += 1,
-                        Satisfaction::Unsatisfied => {}
+                Event::Reopened { .. } => {
+                    if let Some(unit) = lead.clone() {
+                        dispatched_to(&unit, &mut open);
                     }
                 }
+                Event::Acknowledged { on_time, .. } => {
+                    if let (Some(k), Some(true)) = (open.take(), on_time) {
+                        counts.entry(k).or_default().acknowledged_on_time += 1;
+                    }
+                }
+                Event::Returned { .. } | Event::ReturnUpheld { .. } => open = None,
+                Event::CallbackRecorded {
+                    resolved,
+                    satisfaction,
+                    ..
+                } if inside(r.at) => {
+                    let k = match by {
+                        GroupBy::Unit => lead.clone(),
+                        GroupBy::Street => street.clone(),
+                    };
+                    if let Some(k) = k {
+                        let c = counts.entry(k).or_default();
+                        c.valid_callbacks += 1;
+                        c.resolved += u64::from(*resolved);
+                        match satisfaction {
+                            Satisfaction::Satisfied => c.satisfied += 1,
+                            Satisfaction::BasicallySatisfied => c.basically_satisfied += 1,
+                            Satisfaction::Unsatisfied => {}
+                        }
+                    }
+                }
+                _ => {}
             }
-            _ => {}
         }
     }
     let mut rows: Vec<RateRow> = counts
         .into_iter()
         .map(|(code, counts)| {
-            let rates = [
-                (counts.response_rate(), weights.response),
-                (counts.resolution_rate(), weights.resolution),
-                (counts.satisfaction_rate(), weights.satisfaction),
-            ];
-            let weight: f64 = rates
-                .iter()
-                .filter(|(r, _)| r.is_some())
-                .map(|(_, w)| w)
-                .sum();
-            let composite = (weight > 0.0).then(|| {
-                rates
-                    .iter()
-                    .filter_map(|(r, w)| r.map(|r| r * w))
-                    .sum::<f64>()
-                    / weight
-            });
+            let (response, resolution, satisfaction) = (
+                counts.response_rate(),
+                counts.resolution_rate(),
+                counts.satisfaction_rate(),
+            );
+            // Scored only on all three rates: a unit without callbacks is not ranked above
+            // one that has them.
+            let composite = match (response, resolution, satisfaction) {
+                (Some(a), Some(b), Some(c)) => Some(
+                    (weights.response * a + weights.resolution * b + weights.satisfaction * c)
+                        / (weights.response + weights.resolution + weights.satisfaction),
+                ),
+                _ => None,
+            };
             RateRow {
                 rank: 0,
-                response_rate: counts.response_rate(),
-                resolution_rate: counts.resolution_rate(),
-                satisfaction_rate: counts.satisfaction_rate(),
+                response_rate: response,
+                resolution_rate: resolution,
+                satisfaction_rate: satisfaction,
                 composite,
                 code,
                 counts,
             }
         })
         .collect();
-    rows.sort_by(|a, b| {
-        b.composite
-            .unwrap_or(-1.0)
-            .total_cmp(&a.composite.unwrap_or(-1.0))
-            .then_with(|| a.code.cmp(&b.code))
+    rows.sort_by(|a, b| match (a.composite, b.composite) {
+        (Some(x), Some(y)) => y.total_cmp(&x).then_with(|| a.code.cmp(&b.code)),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.code.cmp(&b.code),
     });
     for (i, r) in rows.iter_mut().enumerate() {
         r.rank = i + 1;

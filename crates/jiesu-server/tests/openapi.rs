@@ -850,6 +850,8 @@ fn every_event() -> Vec<Event> {
         handle_by: at,
         handle_warn_at: at,
         handle: Span::WorkingDays(5),
+        pause_while_waiting: true,
+        restart_on_transfer: true,
         beyond_calendar: true,
     });
     let note = Some("备注".to_string());

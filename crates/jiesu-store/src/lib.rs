@@ -214,6 +214,8 @@ pub trait Store: Send + Sync + 'static {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> StoreResult<Vec<(TicketId, EventRecord)>>;
+    /// The whole event logs of these tickets, each in order (missing ids are left out).
+    async fn logs(&self, ids: &[TicketId]) -> StoreResult<Vec<Vec<EventRecord>>>;
     /// The current state of these tickets (missing ids are left out).
     async fn tickets_by_ids(&self, ids: &[TicketId]) -> StoreResult<Vec<Ticket>>;
 

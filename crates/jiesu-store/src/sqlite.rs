@@ -707,6 +707,38 @@ impl Store for SqliteStore {
             .collect()
     }
 
+    async fn logs(&self, ids: &[TicketId]) -> StoreResult<Vec<Vec<EventRecord>>> {
+        let mut logs: Vec<Vec<EventRecord>> = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(ROWS_PER_INSERT) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "SELECT ticket_id, seq, at, actor, event FROM ticket_events WHERE ticket_id IN (",
+            );
+            let mut sep = q.separated(", ");
+            for id in chunk {
+                sep.push_bind(id.0.clone());
+            }
+            q.push(") ORDER BY ticket_id, seq");
+            let mut current: Option<String> = None;
+            for row in q.build().fetch_all(&self.read).await? {
+                let id: String = row.try_get("ticket_id")?;
+                if current.as_deref() != Some(id.as_str()) {
+                    logs.push(Vec::new());
+                    current = Some(id);
+                }
+                let record = EventRecord {
+                    seq: u32::try_from(row.try_get::<i64, _>("seq")?).unwrap_or(0),
+                    at: from_millis(row.try_get("at")?)?,
+                    actor: serde_json::from_str(row.try_get("actor")?)?,
+                    event: serde_json::from_str(row.try_get("event")?)?,
+                };
+                if let Some(log) = logs.last_mut() {
+                    log.push(record);
+                }
+            }
+        }
+        Ok(logs)
+    }
+
     async fn tickets_by_ids(&self, ids: &[TicketId]) -> StoreResult<Vec<Ticket>> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(ROWS_PER_INSERT) {

@@ -15,7 +15,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use jiesu_core::rates::{GroupBy, RateRow, Weights, rank};
-use jiesu_core::{Role, Ticket, TicketId, china_offset};
+use jiesu_core::{Role, TicketId, china_offset};
 use jiesu_store::{DynStore, Reference};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -83,15 +83,10 @@ pub async fn rates_table(
         .map_err(|m| AppError::invalid("weights", m))?;
     let (from, to) = month_bounds(month)?;
     let events = store.events_between(from, to).await?;
-    let mut ids: Vec<TicketId> = events.iter().map(|(id, _)| id.clone()).collect();
+    let mut ids: Vec<TicketId> = events.into_iter().map(|(id, _)| id).collect();
     ids.sort_unstable();
     ids.dedup();
-    let tickets: HashMap<TicketId, Ticket> = store
-        .tickets_by_ids(&ids)
-        .await?
-        .into_iter()
-        .map(|t| (t.id.clone(), t))
-        .collect();
+    let logs = store.logs(&ids).await?;
     let names: HashMap<&str, &str> = match by {
         GroupBy::Unit => reference
             .units
@@ -104,7 +99,7 @@ pub async fn rates_table(
             .map(|d| (d.code.as_str(), d.name.as_str()))
             .collect(),
     };
-    let rows = rank(&events, &tickets, by, weights)
+    let rows = rank(&logs, from, to, by, weights)
         .into_iter()
         .map(|row| NamedRow {
             name: names
