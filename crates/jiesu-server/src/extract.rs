@@ -42,17 +42,11 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return from_value(serde_json::Value::Object(Default::default()));
     }
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        if e.inner().is_syntax() || e.inner().is_eof() {
-            AppError::BadRequest(format!("the body is not valid JSON: {}", e.inner()))
-        } else {
-            field_error(e)
-        }
-    })?;
-    de.end()
+    // Syntax first (cheap: nothing is kept), so that every error after it is about a field.
+    serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
         .map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}")))?;
-    Ok(value)
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(&mut de).map_err(field_error)
 }
 
 /// Deserializes a JSON value into `T`, naming the field at fault.
@@ -127,5 +121,26 @@ mod tests {
             parse_json::<Outer>(b"{not json"),
             Err(AppError::BadRequest(_))
         ));
+    }
+}
+
+#[cfg(test)]
+mod shape_tests {
+    use super::*;
+    use jiesu_core::Intake;
+
+    #[test]
+    fn wrong_enum_values_are_422_naming_the_field() {
+        let body =
+            br#"{"channel": 5, "content": "x", "caller": {"name": "a", "phone": "13800000000"}}"#;
+        match parse_json::<Intake>(body) {
+            Err(AppError::Invalid { field, .. }) => assert_eq!(field, "channel"),
+            other => panic!("{other:?}"),
+        }
+        let body = br#"{"channel": "web", "urgency": null, "content": "x", "caller": {"name": "a", "phone": "13800000000"}}"#;
+        match parse_json::<Intake>(body) {
+            Err(AppError::Invalid { field, .. }) => assert_eq!(field, "urgency"),
+            other => panic!("{other:?}"),
+        }
     }
 }

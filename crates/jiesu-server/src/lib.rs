@@ -201,5 +201,34 @@ pub fn app(state: AppState) -> Router {
                 .merge(api::assist::routes())
                 .fallback(api::not_found),
         )
+        .layer(axum::middleware::map_response(json_errors))
         .with_state(state)
+}
+
+/// The framework's own refusals (wrong method, body too large, a malformed path) come as plain
+/// text: give them the API's JSON error shape too.
+async fn json_errors(response: axum::response::Response) -> axum::response::Response {
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let message = match status {
+        StatusCode::METHOD_NOT_ALLOWED => "this method is not allowed here".to_string(),
+        StatusCode::PAYLOAD_TOO_LARGE => "the body is too large".to_string(),
+        other => format!("the request was refused ({other})"),
+    };
+    let mut fixed = if status.is_server_error() {
+        error::AppError::Internal(message).into_response()
+    } else {
+        error::AppError::BadRequest(message).into_response()
+    };
+    *fixed.status_mut() = status;
+    fixed
 }

@@ -233,6 +233,20 @@ async fn bad_input_names_the_field_and_changes_nothing() {
         .call("GET", "/api/v1/tickets", Some("jsu_forged"), None)
         .await;
     assert_eq!(status, 401, "{err}");
+    // The framework's own refusals speak JSON too.
+    let (status, err) = s
+        .call("DELETE", "/api/v1/tickets", Some(&agent), None)
+        .await;
+    assert_eq!(status, 405);
+    assert!(err["error"]["message"].is_string(), "{err}");
+    let wrong_type =
+        json!({"channel": 5, "content": "x", "caller": {"name": "a", "phone": "13800000000"}});
+    let (status, err) = s.post("/api/v1/tickets", &agent, wrong_type).await;
+    assert_eq!(
+        (status, err["error"]["field"].as_str()),
+        (422, Some("channel")),
+        "{err}"
+    );
 
     // The CLI refuses bad input with a line naming the field.
     let out = j.run(&["user", "add", "u9", "--role", "unit"], "long-enough\n");
