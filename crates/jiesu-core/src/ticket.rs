@@ -293,7 +293,8 @@ pub struct Proposal {
 
 /// A request to change a ticket. The shell adds who and when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "command", rename_all = "snake_case")]
+// Externally tagged (`{"reply": {...}}`), so that a wrong field is named by its path.
+#[serde(rename_all = "snake_case")]
 // One command lives briefly per request; boxing the intake would buy nothing.
 #[allow(clippy::large_enum_variant)]
 pub enum Command {

@@ -239,14 +239,21 @@ async fn command(state: &AppState, action: CommandKind, body: &[u8]) -> ApiResul
     let Some(map) = fields.as_object_mut() else {
         return Err(AppError::invalid("body", "must be a JSON object"));
     };
-    map.insert("command".into(), json!(action.as_str()));
+    if action == CommandKind::Acknowledge {
+        return Ok(Command::Acknowledge);
+    }
     if action == CommandKind::Merge {
         // The decision needs the master's status: look it up here.
-        let master_id = map
-            .get("master_id")
-            .and_then(Value::as_str)
-            .ok_or_else(|| AppError::invalid("master_id", "is required"))?
-            .to_string();
+        let master_id = match map.get("master_id") {
+            None => return Err(AppError::invalid("master_id", "is required")),
+            Some(Value::String(id)) => id.clone(),
+            Some(_) => {
+                return Err(AppError::invalid(
+                    "master_id",
+                    "must be a ticket id or number",
+                ));
+            }
+        };
         let master = match state.store.ticket(&master_id).await {
             Ok(t) => t,
             Err(StoreError::NotFound) => {
@@ -260,7 +267,17 @@ async fn command(state: &AppState, action: CommandKind, body: &[u8]) -> ApiResul
         map.insert("master_id".into(), json!(master.id));
         map.insert("master_status".into(), json!(master.status));
     }
-    from_value(fields)
+    // `{"reply": {...}}`: the fields are read with their paths, which name them in errors.
+    let prefix = format!("{}.", action.as_str());
+    from_value(json!({ action.as_str(): fields })).map_err(|e| match e {
+        AppError::Invalid { field, message } => AppError::Invalid {
+            field: field
+                .strip_prefix(&prefix)
+                .map_or_else(|| "body".to_string(), String::from),
+            message,
+        },
+        other => other,
+    })
 }
 
 async fn act(

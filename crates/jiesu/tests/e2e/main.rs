@@ -108,6 +108,14 @@ async fn a_ticket_walks_from_call_to_close() {
         (200, Some("in_progress")),
         "{t}"
     );
+    let (status, err) = s
+        .post(&path("reply"), &unit, json!({"outcome": 1, "text": "x"}))
+        .await;
+    assert_eq!(
+        (status, err["error"]["field"].as_str()),
+        (422, Some("outcome")),
+        "{err}"
+    );
     let (status, t) = s
         .post(
             &path("reply"),
