@@ -36,24 +36,35 @@ async fn sign_in(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let refused = || AppError::Unauthorized("wrong name or password".into());
     let user = match state.store.user(&body.name).await {
-        Ok(u) => u,
-        Err(StoreError::NotFound) => return Err(refused()),
+        Ok(u) => Some(u),
+        Err(StoreError::NotFound) => None,
         Err(e) => return Err(e.into()),
     };
-    let hash = user.password_hash.clone();
+    // An unknown name costs the same hashing as a wrong password: timing tells nothing.
+    let hash = user
+        .as_ref()
+        .map_or_else(|| dummy_hash().to_string(), |u| u.password_hash.clone());
     let password = body.password;
     let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    if !ok {
+    let Some(user) = user.filter(|_| ok) else {
         return Err(refused());
-    }
+    };
     let (token, hash) = new_token();
     state.store.add_token(&hash, &user.name).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({"token": token, "user": user_json(&user)})),
     ))
+}
+
+/// A hash no password matches, to verify against when the name is unknown.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| {
+        crate::auth::hash_password(&crate::auth::new_password()).unwrap_or_default()
+    })
 }
 
 async fn me(Principal(user): Principal) -> Json<Value> {
