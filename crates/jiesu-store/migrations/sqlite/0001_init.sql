@@ -1,4 +1,4 @@
--- jiesu schema, SQLite. Keep in step with migrations/postgres (same tables and columns).
+-- jiesu schema, SQLite. A PostgreSQL backend will keep its own migrations with the same tables.
 -- Times are milliseconds since the Unix epoch (UTC); JSON is stored as TEXT.
 
 CREATE TABLE meta (
