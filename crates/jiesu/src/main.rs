@@ -5,10 +5,14 @@
 //! jiesu user add NAME --role ROLE [--unit CODE]
 //! jiesu token NAME            print a bearer token for NAME
 //! jiesu import FILE           import historical requests from CSV
+//! jiesu train classify --data FILE [--out MODEL]
+//! jiesu eval classify --data FILE [--cv 5] [--model MODEL]
+//! jiesu classify TEXT [--model MODEL]
 //! jiesu bench intake          measure ticket creation through the HTTP API
 //! ```
 
 mod bench;
+mod classify;
 mod demo;
 mod import;
 mod report;
@@ -80,6 +84,14 @@ enum Cmd {
         /// The CSV file.
         file: PathBuf,
     },
+    /// Train a model.
+    Train {
+        #[command(subcommand)]
+        command: classify::TrainCmd,
+    },
+    /// Propose the category of a text: top categories with probabilities and the words that
+    /// weighed most.
+    Classify(classify::ClassifyArgs),
     /// Evaluations of the smart assistant.
     Eval {
         #[command(subcommand)]
@@ -99,6 +111,9 @@ enum Cmd {
 
 #[derive(Subcommand)]
 enum EvalCmd {
+    /// Category classifier on a labelled CSV (title, detail, label): accuracy, macro-F1,
+    /// per-class precision/recall and the confusion matrix; --cv K cross-validates.
+    Classify(classify::EvalArgs),
     /// Address → district / street on a labelled CSV (text,district_code,street_code,ambiguous).
     Address {
         /// The labelled file; the shipped test set when absent.
@@ -197,6 +212,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Eval {
             command: EvalCmd::Address { data },
         } => eval_address(&common, data.as_deref()),
+        Cmd::Train { command } => classify::train(&common, command),
+        Cmd::Eval {
+            command: EvalCmd::Classify(args),
+        } => classify::eval(&common, args),
+        Cmd::Classify(args) => classify::classify(&common, args),
         Cmd::Report { command } => {
             let store = setup::open(&common).await?;
             report::run(store, command).await
