@@ -79,6 +79,18 @@ pub async fn scan_once(state: &AppState, now: DateTime<Utc>) -> Result<ScanRepor
     }
 }
 
+/// Looks every `every` for a retrained category model file and puts it in use.
+pub fn spawn_model_watch(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            let assistant = state.assistant.clone();
+            let _ = tokio::task::spawn_blocking(move || assistant.reload_model()).await;
+        }
+    })
+}
+
 /// Runs [`scan_once`] now and then every `every`, until the runtime stops.
 pub fn spawn_scanner(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {

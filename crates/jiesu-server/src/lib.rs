@@ -89,9 +89,126 @@ pub struct Assistant {
     pub gazetteer: jiesu_assist::address::Gazetteer,
     /// The urgency rules.
     pub urgency: jiesu_assist::urgency::Rules,
+    /// The category model in use, replaced whole when a retrained file appears.
+    model: RwLock<Option<Arc<jiesu_classify::Model>>>,
+    /// The file a retrained model is read from, and the modification time last read.
+    model_file: Option<(std::path::PathBuf, Mutex<Option<std::time::SystemTime>>)>,
+    /// Level-1 catalog name → code, to turn the model's class into a catalog code.
+    level1: HashMap<String, String>,
+}
+
+/// The top categories the model proposes and the words that weighed most.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CategoryProposal {
+    /// (catalog code when the class is a catalog name, class, probability), best first.
+    pub top: Vec<serde_json::Value>,
+    /// The words (character n-grams) that weighed most for the best class.
+    pub words: Vec<serde_json::Value>,
+    /// Where the model came from.
+    pub model: String,
 }
 
 impl Assistant {
+    /// The assistant for a city's reference data, with the category model from `model_file`
+    /// (a retrained model written there later replaces it without a restart) or, when there
+    /// is no such file, the model built into the binary.
+    pub fn new(reference: &Reference, model_file: Option<std::path::PathBuf>) -> Assistant {
+        let model = jiesu_classify::builtin()
+            .map_err(|e| tracing::error!(error = %e, "the built-in category model is unreadable"))
+            .ok()
+            .map(Arc::new);
+        let assistant = Assistant {
+            gazetteer: jiesu_assist::address::Gazetteer::new(&reference.divisions),
+            urgency: jiesu_assist::urgency::Rules::new(),
+            model: RwLock::new(model),
+            model_file: model_file.map(|p| (p, Mutex::new(None))),
+            level1: reference
+                .catalog
+                .iter()
+                .filter(|c| c.level == 1)
+                .map(|c| (c.name.clone(), c.code.clone()))
+                .collect(),
+        };
+        assistant.reload_model();
+        assistant
+    }
+
+    /// Reads the model file again if it changed since it was last read; returns whether a new
+    /// model is now in use. A file that cannot be read leaves the current model in place.
+    pub fn reload_model(&self) -> bool {
+        let Some((path, seen)) = &self.model_file else {
+            return false;
+        };
+        let Ok(modified) = std::fs::metadata(path).and_then(|m| m.modified()) else {
+            return false;
+        };
+        let Ok(mut seen) = seen.lock() else {
+            return false;
+        };
+        if *seen == Some(modified) {
+            return false;
+        }
+        *seen = Some(modified);
+        match jiesu_classify::Model::load(path) {
+            Ok(model) => {
+                tracing::info!(path = %path.display(), "category model loaded");
+                match self.model.write() {
+                    Ok(mut m) => *m = Some(Arc::new(model)),
+                    Err(poisoned) => *poisoned.into_inner() = Some(Arc::new(model)),
+                }
+                true
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "category model not replaced");
+                false
+            }
+        }
+    }
+
+    fn current_model(&self) -> Option<Arc<jiesu_classify::Model>> {
+        match self.model.read() {
+            Ok(m) => m.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// The categories the model proposes for a text.
+    pub fn categorize(&self, text: &str) -> CategoryProposal {
+        let Some(model) = self.current_model() else {
+            return CategoryProposal {
+                top: Vec::new(),
+                words: Vec::new(),
+                model: "none".into(),
+            };
+        };
+        let p = model.predict(text);
+        CategoryProposal {
+            top: p
+                .top
+                .iter()
+                .take(3)
+                .map(|(class, prob)| {
+                    serde_json::json!({
+                        "code": self.level1.get(class),
+                        "name": class,
+                        "probability": prob,
+                    })
+                })
+                .collect(),
+            words: p
+                .words
+                .iter()
+                .take(8)
+                .map(|(w, weight)| serde_json::json!({"word": w, "weight": weight}))
+                .collect(),
+            model: model
+                .provenance()
+                .source
+                .clone()
+                .unwrap_or_else(|| "built-in model".into()),
+        }
+    }
+
     /// The proposal for a text: place and urgency, with the words behind them.
     pub fn propose(&self, text: &str) -> jiesu_core::Proposal {
         use jiesu_assist::address::Resolution;
@@ -110,7 +227,11 @@ impl Assistant {
             district_code,
             street_code,
             urgency: urgency.urgency,
-            category_code: None,
+            category_code: self
+                .categorize(text)
+                .top
+                .first()
+                .and_then(|t| t["code"].as_str().map(String::from)),
             reasons,
         }
     }
@@ -119,11 +240,18 @@ impl Assistant {
 impl AppState {
     /// Loads the reference data from the store and starts the intake writer.
     pub async fn new(store: DynStore, clock: Arc<dyn Clock>) -> Result<AppState, error::AppError> {
+        Self::with_model_file(store, clock, None).await
+    }
+
+    /// As [`AppState::new`], with the category model read from `model_file` when it exists
+    /// (and again whenever it changes: see [`Assistant::reload_model`]).
+    pub async fn with_model_file(
+        store: DynStore,
+        clock: Arc<dyn Clock>,
+        model_file: Option<std::path::PathBuf>,
+    ) -> Result<AppState, error::AppError> {
         let reference = store.reference().await?;
-        let assistant = Arc::new(Assistant {
-            gazetteer: jiesu_assist::address::Gazetteer::new(&reference.divisions),
-            urgency: jiesu_assist::urgency::Rules::new(),
-        });
+        let assistant = Arc::new(Assistant::new(&reference, model_file));
         let state = AppState {
             intake: IntakeQueue::start(store.clone()),
             store,

@@ -778,5 +778,91 @@ async fn assisted_tickets_keep_the_proposal_and_acceptance_is_counted() {
         (Some(1), Some(0))
     );
     assert_eq!(a["urgency"]["rate"], 0.0);
-    assert_eq!(a["category"]["proposed"], 0);
+    // The built-in model proposes a level-1 category the agent did not fill in.
+    assert_eq!(
+        (
+            a["category"]["proposed"].as_u64(),
+            a["category"]["kept"].as_u64()
+        ),
+        (Some(1), Some(0))
+    );
+    assert!(
+        t["proposal"]["category_code"]
+            .as_str()
+            .is_some_and(|c| c.len() == 2),
+        "{t}"
+    );
+}
+
+/// Two tiny models that disagree: `swap` sends school complaints to 城乡建设.
+fn tiny_model(swap: bool) -> jiesu_classify::Model {
+    use jiesu_classify::{Row, TrainOptions, Trainer};
+    let (school, housing) = if swap {
+        ("城乡建设", "教育文体")
+    } else {
+        ("教育文体", "城乡建设")
+    };
+    let rows = vec![
+        Row::new("学校乱收费", "小学乱收补课费，老师强制学生补课", school),
+        Row::new("幼儿园入学难", "孩子上幼儿园报名难，学位不够", school),
+        Row::new("中学老师体罚学生", "中学班主任体罚学生", school),
+        Row::new("学生转学问题", "小学生转学手续，学校不给办理", school),
+        Row::new("小区停水三天", "小区停水三天了，物业不管", housing),
+        Row::new("物业乱收停车费", "小区物业违规收取停车费", housing),
+        Row::new("违章建筑无人管", "小区楼顶搭建违章建筑", housing),
+        Row::new("小区路灯坏了", "小区路灯坏了一个月，物业不修", housing),
+    ];
+    Trainer::new(TrainOptions::default()).train(&rows).unwrap()
+}
+
+#[tokio::test]
+async fn a_retrained_model_file_is_used_without_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let model_file = dir.path().join("category.json");
+    tiny_model(false).save(&model_file).unwrap();
+    let store = open_store(&dir.path().join("jiesu.db"), true).await;
+    let clock = Arc::new(ManualClock::new(beijing(2026, 11, 23, 10, 0)));
+    let state = AppState::with_model_file(store.clone(), clock, Some(model_file.clone()))
+        .await
+        .unwrap();
+    let (token, hash) = jiesu_server::auth::new_token();
+    store.add_token(&hash, "agent").await.unwrap();
+    let ask = |state: AppState, token: String| async move {
+        let req = Request::builder()
+            .method("POST")
+            .uri("/api/v1/assist")
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/json")
+            .body(Body::from(
+                json!({"text": "小学老师强制学生补课乱收费"}).to_string(),
+            ))
+            .unwrap();
+        let resp = app(state).oneshot(req).await.unwrap();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        serde_json::from_slice::<Value>(&bytes).unwrap()
+    };
+    let first = ask(state.clone(), token.clone()).await;
+    assert_eq!(first["category"]["top"][0]["name"], "教育文体", "{first}");
+    assert!(
+        !first["category"]["words"].as_array().unwrap().is_empty(),
+        "words that weighed"
+    );
+    assert!(
+        !state.assistant.reload_model(),
+        "unchanged file: nothing to do"
+    );
+
+    // Retrained: the new file is picked up by the running app.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    tiny_model(true).save(&model_file).unwrap();
+    assert!(state.assistant.reload_model());
+    let second = ask(state.clone(), token.clone()).await;
+    assert_eq!(second["category"]["top"][0]["name"], "城乡建设", "{second}");
+
+    // A broken file leaves the model in use.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(&model_file, b"{not a model").unwrap();
+    assert!(!state.assistant.reload_model());
+    let third = ask(state, token).await;
+    assert_eq!(third["category"]["top"][0]["name"], "城乡建设");
 }

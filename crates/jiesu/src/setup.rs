@@ -97,9 +97,13 @@ pub async fn serve(
         crate::demo::load(&store).await?;
         store.set_meta("demo", "loaded").await?;
     }
-    let state = AppState::new(store.clone(), Arc::new(SystemClock))
+    // `jiesu train classify` writes here; a new file is put in use without a restart.
+    let model_file = common.data_dir.join("models").join("category.json");
+    let state = AppState::with_model_file(store.clone(), Arc::new(SystemClock), Some(model_file))
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let model_watch =
+        jiesu_server::jobs::spawn_model_watch(state.clone(), std::time::Duration::from_secs(5));
     let scanner = jiesu_server::jobs::spawn_scanner(state.clone(), scan_every);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -115,6 +119,7 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown())
         .await?;
     scanner.abort();
+    model_watch.abort();
     tracing::info!("stopped");
     Ok(())
 }

@@ -46,7 +46,9 @@ async fn assist(
     }
     let urgency = state.assistant.urgency.assess(text);
     let place = state.assistant.gazetteer.resolve(text);
+    let category = state.assistant.categorize(text);
     Ok(Json(json!({
+        "category": category,
         "urgency": {
             "value": urgency.urgency,
             "reasons": urgency.reasons(),
