@@ -234,23 +234,28 @@ struct RatesQuery {
     w_satisfaction: Option<f64>,
 }
 
-async fn rates(
-    State(state): State<AppState>,
-    who: Principal,
-    ApiQuery(q): ApiQuery<RatesQuery>,
-) -> ApiResult<Response> {
+/// Who may read reports, and the month asked for (this month in China by default).
+fn report_month(state: &AppState, who: &Principal, month: Option<String>) -> ApiResult<String> {
     who.require(
         &[Role::Analyst, Role::Supervisor, Role::Dispatcher],
         "read reports",
     )?;
-    let month = q.month.unwrap_or_else(|| {
+    Ok(month.unwrap_or_else(|| {
         state
             .clock
             .now()
             .with_timezone(&china_offset())
             .format("%Y-%m")
             .to_string()
-    });
+    }))
+}
+
+async fn rates(
+    State(state): State<AppState>,
+    who: Principal,
+    ApiQuery(q): ApiQuery<RatesQuery>,
+) -> ApiResult<Response> {
+    let month = report_month(&state, &who, q.month)?;
     let defaults = Weights::default();
     let weights = Weights {
         response: q.w_response.unwrap_or(defaults.response),
@@ -297,18 +302,7 @@ async fn assist(
     who: Principal,
     ApiQuery(q): ApiQuery<AssistQuery>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    who.require(
-        &[Role::Analyst, Role::Supervisor, Role::Dispatcher],
-        "read reports",
-    )?;
-    let month = q.month.unwrap_or_else(|| {
-        state
-            .clock
-            .now()
-            .with_timezone(&china_offset())
-            .format("%Y-%m")
-            .to_string()
-    });
+    let month = report_month(&state, &who, q.month)?;
     let (from, to) = month_bounds(&month)?;
     let events = state.store.events_between(from, to).await?;
     let a = jiesu_core::acceptance::acceptance(events.iter().map(|(_, r)| r));
