@@ -116,6 +116,7 @@ async fn create(
     } else {
         None
     };
+    let sent = intake.clone();
     let created = state
         .intake
         .create(NewTicket {
@@ -127,6 +128,12 @@ async fn create(
             proposal,
         })
         .await?;
+    if created.existed && !same_request(&created.ticket.intake, &sent) {
+        return Err(AppError::Conflict(format!(
+            "Idempotency-Key was already used for a different request (ticket {}); use a new key",
+            created.ticket.number
+        )));
+    }
     let location = format!("/api/v1/tickets/{}", created.ticket.id);
     let mut response = (StatusCode::CREATED, Json(view(created.ticket, &who))).into_response();
     if let Ok(v) = HeaderValue::from_str(&location) {
@@ -138,6 +145,15 @@ async fn create(
             .insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     Ok(response)
+}
+
+/// Whether a replayed create asks for the same thing as the first (urgency aside, which an
+/// escalation may have raised since).
+fn same_request(stored: &Intake, sent: &Intake) -> bool {
+    Intake {
+        urgency: sent.urgency,
+        ..stored.clone()
+    } == *sent
 }
 
 /// Whether the create request carries `"assist": true` (looked for only when the word is there,

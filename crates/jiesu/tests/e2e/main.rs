@@ -296,6 +296,17 @@ async fn an_idempotency_key_never_makes_a_second_ticket() {
     assert_eq!((s1, r1), (201, false));
     assert_eq!((s2, r2), (201, true));
     assert_eq!(a["id"], b["id"]);
+    // The same key for a different request is refused and creates nothing.
+    let other = s
+        .client
+        .post(format!("{}/api/v1/tickets", s.url))
+        .bearer_auth(&agent)
+        .header("Idempotency-Key", "call-7731")
+        .json(&street_light())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status().as_u16(), 409);
     let (_, list) = s
         .get("/api/v1/tickets?text=幂等测试&limit=50", &agent)
         .await;
