@@ -1,7 +1,8 @@
 //! Sign-in: argon2 password hashes, opaque bearer tokens, and the [`Principal`] extractor.
 //!
 //! A token is 32 random bytes shown once to its owner; only its SHA-256 is stored, so a copy of
-//! the database does not hand out sessions. Looked-up tokens are cached in memory.
+//! the database does not hand out sessions. A token is good for 30 days or until signed out;
+//! looked-up tokens are trusted from memory for five minutes.
 
 use crate::AppState;
 use crate::error::AppError;
@@ -58,6 +59,29 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// How long a looked-up token is trusted from memory before the store is asked again.
+pub const TOKEN_CACHE: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// The token of an `Authorization: Bearer <token>` header (the scheme in any case).
+pub fn bearer(headers: &axum::http::HeaderMap) -> Result<&str, AppError> {
+    let header = headers.get(AUTHORIZATION).ok_or_else(|| {
+        AppError::Unauthorized("sign in: send 'Authorization: Bearer <token>'".into())
+    })?;
+    header
+        .to_str()
+        .ok()
+        .and_then(|h| {
+            // The scheme is case-insensitive (RFC 9110 §11.1).
+            let (scheme, token) = h.split_once(' ')?;
+            scheme
+                .eq_ignore_ascii_case("bearer")
+                .then_some(token.trim())
+        })
+        .ok_or_else(|| {
+            AppError::Unauthorized("the Authorization header must be 'Bearer <token>'".into())
+        })
+}
+
 /// The signed-in user of a request.
 #[derive(Debug, Clone)]
 pub struct Principal(pub User);
@@ -88,29 +112,18 @@ impl FromRequestParts<AppState> for Principal {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let header = parts.headers.get(AUTHORIZATION).ok_or_else(|| {
-            AppError::Unauthorized("sign in: send 'Authorization: Bearer <token>'".into())
-        })?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|h| {
-                // The scheme is case-insensitive (RFC 9110 §11.1).
-                let (scheme, token) = h.split_once(' ')?;
-                scheme.eq_ignore_ascii_case("bearer").then_some(token)
-            })
-            .map(str::trim)
-            .ok_or_else(|| {
-                AppError::Unauthorized("the Authorization header must be 'Bearer <token>'".into())
-            })?;
+        let token = bearer(&parts.headers)?;
         let hash = token_hash(token);
-        if let Some(user) = state.tokens.lock().ok().and_then(|c| c.get(&hash).cloned()) {
+        let cached = state.tokens.lock().ok().and_then(|c| c.get(&hash).cloned());
+        if let Some((user, since)) = cached
+            && since.elapsed() < TOKEN_CACHE
+        {
             return Ok(Principal(user));
         }
         match state.store.user_by_token(&hash).await {
             Ok(user) => {
                 if let Ok(mut cache) = state.tokens.lock() {
-                    cache.insert(hash, user.clone());
+                    cache.insert(hash, (user.clone(), std::time::Instant::now()));
                 }
                 Ok(Principal(user))
             }

@@ -74,7 +74,9 @@ pub struct AppState {
     /// Replaced whole when an admin edits the policies or the calendar.
     directory: Arc<RwLock<Arc<MemoryDirectory>>>,
     /// Token hash → user, filled on first use.
-    pub tokens: Arc<Mutex<HashMap<String, User>>>,
+    /// Token hash → user and when it was looked up; re-checked against the store after
+    /// [`auth::TOKEN_CACHE`], so that expiry and sign-out elsewhere take effect.
+    pub tokens: Arc<Mutex<HashMap<String, (User, std::time::Instant)>>>,
     /// The clock.
     pub clock: Arc<dyn Clock>,
     /// Edits of the time limits (policies, calendar) are made one at a time.

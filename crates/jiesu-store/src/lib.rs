@@ -236,6 +236,8 @@ pub trait Store: Send + Sync + 'static {
     async fn add_token(&self, token_hash: &str, user: &str) -> StoreResult<()>;
     /// The user owning a token hash.
     async fn user_by_token(&self, token_hash: &str) -> StoreResult<User>;
+    /// Forgets a token (sign-out); [`StoreError::NotFound`] if it was not there.
+    async fn revoke_token(&self, token_hash: &str) -> StoreResult<()>;
 }
 
 /// A shared store.

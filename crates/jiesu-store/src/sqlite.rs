@@ -49,6 +49,9 @@ fn canonical_chunks<T>(mut items: &[T]) -> impl Iterator<Item = &[T]> {
     })
 }
 
+/// How long a bearer token is good for after it was issued.
+pub const TOKEN_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::days(30);
+
 /// How long an Idempotency-Key is remembered: a retry within a day returns the first ticket.
 pub const IDEMPOTENCY_WINDOW: chrono::TimeDelta = chrono::TimeDelta::hours(24);
 
@@ -860,12 +863,24 @@ impl Store for SqliteStore {
     async fn user_by_token(&self, token_hash: &str) -> StoreResult<User> {
         let row = sqlx::query(
             "SELECT u.name, u.role, u.unit_code, u.password_hash FROM tokens t \
-             JOIN users u ON u.name = t.user_name WHERE t.hash = $1",
+             JOIN users u ON u.name = t.user_name WHERE t.hash = $1 AND t.created_at > $2",
         )
         .bind(token_hash)
+        .bind(millis(chrono::Utc::now() - TOKEN_LIFETIME))
         .fetch_one(&self.read)
         .await?;
         user_from_row(&row)
+    }
+
+    async fn revoke_token(&self, token_hash: &str) -> StoreResult<()> {
+        let done = sqlx::query("DELETE FROM tokens WHERE hash = $1")
+            .bind(token_hash)
+            .execute(&self.write)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
     }
 }
 

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 /// Routes of this module.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/auth/token", post(sign_in))
+        .route("/auth/token", post(sign_in).delete(sign_out))
         .route("/me", get(me))
 }
 
@@ -65,6 +65,21 @@ fn dummy_hash() -> &'static str {
     HASH.get_or_init(|| {
         crate::auth::hash_password(&crate::auth::new_password()).unwrap_or_default()
     })
+}
+
+/// Sign-out: the token in the request stops working at once, on this server and any other.
+async fn sign_out(
+    State(state): State<AppState>,
+    _who: Principal,
+    headers: axum::http::HeaderMap,
+) -> ApiResult<StatusCode> {
+    let token = crate::auth::bearer(&headers)?;
+    let hash = crate::auth::token_hash(token);
+    if let Ok(mut cache) = state.tokens.lock() {
+        cache.remove(&hash);
+    }
+    state.store.revoke_token(&hash).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn me(Principal(user): Principal) -> Json<Value> {

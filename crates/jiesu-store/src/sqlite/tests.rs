@@ -354,6 +354,23 @@ async fn users_and_tokens() {
         store.user_by_token("h2").await,
         Err(StoreError::NotFound)
     ));
+    // Tokens expire after 30 days and end when revoked.
+    sqlx::query("INSERT INTO tokens (hash, user_name, created_at) VALUES ('old', 'u1', $1)")
+        .bind(millis(
+            Utc::now() - TOKEN_LIFETIME - chrono::Duration::minutes(1),
+        ))
+        .execute(&store.write)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.user_by_token("old").await,
+        Err(StoreError::NotFound)
+    ));
+    store.revoke_token("h1").await.unwrap();
+    assert!(matches!(
+        store.user_by_token("h1").await,
+        Err(StoreError::NotFound)
+    ));
     // A unit user must belong to an existing unit.
     let ghost = User {
         name: "u2".into(),

@@ -241,6 +241,25 @@ async fn bad_input_names_the_field_and_changes_nothing() {
         .call("GET", "/api/v1/tickets", Some("jsu_forged"), None)
         .await;
     assert_eq!(status, 401, "{err}");
+    // Signing out ends the token at once.
+    let (status, signed_in) = s
+        .call(
+            "POST",
+            "/api/v1/auth/token",
+            None,
+            Some(json!({"name": "amy", "password": "correct-horse"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{signed_in}");
+    let short = signed_in["token"].as_str().unwrap().to_string();
+    assert_eq!(s.get("/api/v1/me", &short).await.0, 200);
+    assert_eq!(
+        s.call("DELETE", "/api/v1/auth/token", Some(&short), None)
+            .await
+            .0,
+        204
+    );
+    assert_eq!(s.get("/api/v1/me", &short).await.0, 401);
     // The framework's own refusals speak JSON too.
     let (status, err) = s
         .call("DELETE", "/api/v1/tickets", Some(&agent), None)
