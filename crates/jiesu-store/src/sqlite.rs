@@ -572,6 +572,22 @@ impl Store for SqliteStore {
                     .fetch_optional(&mut *tx)
                     .await?;
             let before = ticket_from_state(&previous.ok_or_else(conflict)?)?;
+            // A master must still be open when the merge is written: two tickets merged
+            // into each other at the same moment would otherwise both disappear.
+            for r in &a.records {
+                if let Event::Merged { master_id } = &r.event {
+                    let status: Option<String> =
+                        sqlx::query_scalar("SELECT status FROM tickets WHERE id = $1")
+                            .bind(&master_id.0)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    if matches!(status.as_deref(), None | Some("merged") | Some("closed")) {
+                        return Err(StoreError::Conflict(format!(
+                            "the master ticket {master_id} is no longer open"
+                        )));
+                    }
+                }
+            }
             sqlx::query(
                 "UPDATE tickets SET status = $1, urgency = $2, lead_unit = $3, updated_at = $4, \
                  version = $5, state = $6, replied_at = $7, next_check = $8, overdue = $9 \

@@ -379,3 +379,29 @@ async fn users_and_tokens() {
     };
     assert!(store.create_user(&ghost).await.is_err());
 }
+
+#[tokio::test]
+async fn two_tickets_cannot_be_merged_into_each_other() {
+    let (_d, store) = open().await;
+    let made = store
+        .create_tickets(vec![new_ticket("a", None, 1), new_ticket("b", None, 1)])
+        .await
+        .unwrap();
+    let (a, b) = (made[0].ticket.clone(), made[1].ticket.clone());
+    let dir = directory();
+    let admin = Actor::new("root", Role::Admin);
+    let merge = |into: &jiesu_core::Ticket| Command::Merge {
+        master_id: into.id.clone(),
+        master_status: into.status,
+    };
+    // Both decided while both were open; the second write finds its master merged.
+    let (ra, na) = execute(Some(&a), &merge(&b), &admin, Utc::now(), &dir).unwrap();
+    let (rb, nb) = execute(Some(&b), &merge(&a), &admin, Utc::now(), &dir).unwrap();
+    store.append(a.version, &ra, &na).await.unwrap();
+    let err = store.append(b.version, &rb, &nb).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    assert_eq!(
+        store.ticket(&b.id.0).await.unwrap().status,
+        Status::Received
+    );
+}
