@@ -102,6 +102,8 @@ CREATE TABLE ticket_events (
     event     TEXT NOT NULL,
     UNIQUE (ticket_id, seq)
 );
+-- Reports read a period of the log.
+CREATE INDEX ticket_events_at ON ticket_events (at);
 
 
 -- Last order number handed out per local day.
