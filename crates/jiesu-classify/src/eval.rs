@@ -273,18 +273,7 @@ pub fn cross_validate(trainer: &Trainer, rows: &[Row], k: usize, seed: u64) -> R
     let mut pairs = Vec::with_capacity(rows.len());
     let mut fold_accuracy = Vec::new();
     for f in 0..k.max(1) {
-        let train: Vec<Row> = rows
-            .iter()
-            .zip(&folds)
-            .filter(|(_, g)| **g != f)
-            .map(|(r, _)| r.clone())
-            .collect();
-        let test: Vec<&Row> = rows
-            .iter()
-            .zip(&folds)
-            .filter(|(_, g)| **g == f)
-            .map(|(r, _)| r)
-            .collect();
+        let (train, test) = split_fold(rows, &folds, f);
         if test.is_empty() {
             continue;
         }
@@ -301,6 +290,24 @@ pub fn cross_validate(trainer: &Trainer, rows: &[Row], k: usize, seed: u64) -> R
     let mut report = Report::from_pairs(&classes, &pairs);
     report.fold_accuracy = fold_accuracy;
     Ok(report)
+}
+
+/// The rows of fold `f` (to test on) and the others (to train on), as `folds` assigns them.
+pub(crate) fn split_fold<'a>(
+    rows: &'a [Row],
+    folds: &[usize],
+    f: usize,
+) -> (Vec<Row>, Vec<&'a Row>) {
+    let mut train = Vec::new();
+    let mut test = Vec::new();
+    for (r, g) in rows.iter().zip(folds) {
+        if *g == f {
+            test.push(r);
+        } else {
+            train.push(r.clone());
+        }
+    }
+    (train, test)
 }
 
 #[cfg(test)]

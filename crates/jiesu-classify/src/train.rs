@@ -362,18 +362,7 @@ impl Trainer {
         let folds = stratified_folds(&labels, 3, self.options.seed ^ 0xca1);
         let mut held = Vec::new();
         for f in 0..3 {
-            let train: Vec<Row> = rows
-                .iter()
-                .zip(&folds)
-                .filter(|(_, g)| **g != f)
-                .map(|(r, _)| r.clone())
-                .collect();
-            let test: Vec<&Row> = rows
-                .iter()
-                .zip(&folds)
-                .filter(|(_, g)| **g == f)
-                .map(|(r, _)| r)
-                .collect();
+            let (train, test) = crate::eval::split_fold(rows, &folds, f);
             let mut ex = exclude.clone();
             ex.extend(test.iter().map(|r| text_key(&r.title, &r.detail)));
             let m = match self.fit(&train, &ex, false) {
