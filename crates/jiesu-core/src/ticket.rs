@@ -23,6 +23,14 @@ pub fn china_offset() -> chrono::FixedOffset {
     chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
 }
 
+/// The instant a China-time day begins: its midnight at UTC+8.
+pub fn china_day_start(day: chrono::NaiveDate) -> DateTime<Utc> {
+    day.and_time(chrono::NaiveTime::MIN)
+        .and_local_timezone(china_offset())
+        .single()
+        .map_or(DateTime::<Utc>::MIN_UTC, |t| t.with_timezone(&Utc))
+}
+
 /// The local (China) day of an instant, as `YYYYMMDD`.
 pub fn number_day(at: DateTime<Utc>) -> String {
     at.with_timezone(&china_offset())

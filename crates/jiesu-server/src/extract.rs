@@ -42,11 +42,22 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return from_value(serde_json::Value::Object(Default::default()));
     }
-    // Syntax first (cheap: nothing is kept), so that every error after it is about a field.
-    serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
-        .map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}")))?;
+    let not_json =
+        |e: serde_json::Error| AppError::BadRequest(format!("the body is not valid JSON: {e}"));
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(&mut de).map_err(field_error)
+    match serde_path_to_error::deserialize(&mut de) {
+        Ok(value) => {
+            de.end().map_err(not_json)?;
+            Ok(value)
+        }
+        // Broken JSON or a field of the wrong shape? serde cannot always tell (a number where
+        // an enum name belongs reads as a syntax error), so look at the syntax alone: only a
+        // refused request pays for the second pass.
+        Err(e) => match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+            Err(syntax) => Err(not_json(syntax)),
+            Ok(_) => Err(field_error(e)),
+        },
+    }
 }
 
 /// Deserializes a JSON value into `T`, naming the field at fault.

@@ -214,6 +214,12 @@ pub trait Store: Send + Sync + 'static {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> StoreResult<Vec<(TicketId, EventRecord)>>;
+    /// The tickets with an event in `[from, to)`, by id.
+    async fn tickets_active_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<TicketId>>;
     /// The whole event logs of these tickets, each in order (missing ids are left out).
     async fn logs(&self, ids: &[TicketId]) -> StoreResult<Vec<Vec<EventRecord>>>;
     /// The current state of these tickets (missing ids are left out).

@@ -361,13 +361,15 @@ impl Store for SqliteStore {
         // Tickets already made for a key: recent Idempotency-Keys from memory, external
         // references (imports) from the unique column.
         let mut seen: HashMap<String, Ticket> = HashMap::new();
+        let keys: Vec<Option<String>> = batch.iter().map(dedupe_key).collect();
         let known_ids: Vec<(String, TicketId)> = {
             let window = self.keys.lock().map_err(|_| poisoned())?;
             batch
                 .iter()
-                .filter_map(|n| {
+                .zip(&keys)
+                .filter_map(|(n, key)| {
                     let k = n.idempotency_key.as_deref()?;
-                    Some((dedupe_key(n)?, window.get(k)?.clone()))
+                    Some((key.clone()?, window.get(k)?.clone()))
                 })
                 .collect()
         };
@@ -413,7 +415,6 @@ impl Store for SqliteStore {
         }
 
         // Which inputs create a ticket: not seen before, not repeated earlier in the batch.
-        let keys: Vec<Option<String>> = batch.iter().map(dedupe_key).collect();
         let mut fresh: Vec<usize> = Vec::new();
         let mut first_in_batch: HashMap<&str, usize> = HashMap::new();
         let mut per_day: BTreeMap<String, u64> = BTreeMap::new();
@@ -724,6 +725,22 @@ impl Store for SqliteStore {
                 ))
             })
             .collect()
+    }
+
+    async fn tickets_active_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<TicketId>> {
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT ticket_id FROM ticket_events WHERE at >= $1 AND at < $2 \
+             ORDER BY ticket_id",
+        )
+        .bind(millis(from))
+        .bind(millis(to))
+        .fetch_all(&self.read)
+        .await?;
+        Ok(ids.into_iter().map(TicketId).collect())
     }
 
     async fn logs(&self, ids: &[TicketId]) -> StoreResult<Vec<Vec<EventRecord>>> {

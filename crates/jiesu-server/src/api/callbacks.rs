@@ -13,8 +13,8 @@ use crate::extract::ApiQuery;
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use chrono::{Duration, NaiveDate, TimeZone, Utc};
-use jiesu_core::{Directory, Role, china_offset};
+use chrono::{Duration, NaiveDate};
+use jiesu_core::{Directory, Role, china_day_start, china_offset};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -59,11 +59,7 @@ async fn list(
         .unwrap_or_default();
     // Replied on day D: on the list of day D + delay (0: the same day's list).
     let cutoff_day = date + Duration::days(1) - Duration::days(i64::from(rules.delay_days));
-    let cutoff = china_offset()
-        .from_local_datetime(&cutoff_day.and_hms_opt(0, 0, 0).unwrap_or_default())
-        .single()
-        .map(|d| d.with_timezone(&Utc))
-        .ok_or_else(|| AppError::invalid("date", "is out of range"))?;
+    let cutoff = china_day_start(cutoff_day);
     let tickets = state
         .store
         .callback_list(cutoff, rules.max_attempts, limit)

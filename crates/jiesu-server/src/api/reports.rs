@@ -13,9 +13,9 @@ use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use jiesu_core::rates::{GroupBy, RateRow, Weights, rank};
-use jiesu_core::{Role, TicketId, china_offset};
+use jiesu_core::{Role, china_day_start, china_offset};
 use jiesu_store::{DynStore, Reference};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -60,14 +60,7 @@ pub fn month_bounds(month: &str) -> Result<(DateTime<Utc>, DateTime<Utc>), AppEr
         NaiveDate::from_ymd_opt(first.year(), first.month() + 1, 1)
     }
     .ok_or_else(bad)?;
-    let at = |d: NaiveDate| {
-        china_offset()
-            .from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())
-            .single()
-            .map(|t| t.with_timezone(&Utc))
-            .ok_or_else(bad)
-    };
-    Ok((at(first)?, at(next)?))
+    Ok((china_day_start(first), china_day_start(next)))
 }
 
 /// Counts the month's events into the ranked table.
@@ -82,10 +75,7 @@ pub async fn rates_table(
         .validate()
         .map_err(|m| AppError::invalid("weights", m))?;
     let (from, to) = month_bounds(month)?;
-    let events = store.events_between(from, to).await?;
-    let mut ids: Vec<TicketId> = events.into_iter().map(|(id, _)| id).collect();
-    ids.sort_unstable();
-    ids.dedup();
+    let ids = store.tickets_active_between(from, to).await?;
     let logs = store.logs(&ids).await?;
     let names: HashMap<&str, &str> = match by {
         GroupBy::Unit => reference
