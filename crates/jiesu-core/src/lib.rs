@@ -9,6 +9,8 @@
 pub mod acceptance;
 pub mod calendar;
 pub mod directory;
+pub mod ivr;
+pub mod knowledge;
 pub mod privacy;
 pub mod rates;
 pub mod reference;
