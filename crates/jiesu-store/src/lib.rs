@@ -9,9 +9,11 @@
 #![deny(missing_docs)]
 
 mod intake;
+pub mod knowledge;
 mod sqlite;
 
 pub use intake::IntakeQueue;
+pub use knowledge::KnowledgeStore;
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
@@ -159,7 +161,7 @@ pub struct Reference {
 
 /// Everything jiesu keeps, in domain terms.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: KnowledgeStore + Send + Sync + 'static {
     /// Replaces the reference data (divisions, units, catalog) in one transaction.
     async fn replace_reference(&self, reference: &Reference) -> StoreResult<()>;
     /// The reference data as stored.

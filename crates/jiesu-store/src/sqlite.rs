@@ -6,6 +6,8 @@
 //! before it returns. Write transactions begin IMMEDIATE, so that another process writing to
 //! the same file (`jiesu import` beside `jiesu serve`) waits its turn instead of failing.
 
+mod knowledge;
+
 use crate::{
     Append, Created, NewTicket, Reference, Store, StoreError, StoreResult, TicketFilter,
     TicketPage, User, from_millis, millis,
