@@ -47,8 +47,12 @@ impl Highlighter {
     /// The best excerpt of the answer, escaped, with its matches marked; the opening of the
     /// answer when nothing matches.
     pub(crate) fn excerpt(&self, field: tantivy::schema::Field, answer: &str) -> String {
-        let generator =
-            SnippetGenerator::new(self.terms.clone(), self.analyzer.clone(), field, SNIPPET_BYTES);
+        let generator = SnippetGenerator::new(
+            self.terms.clone(),
+            self.analyzer.clone(),
+            field,
+            SNIPPET_BYTES,
+        );
         let snippet = generator.snippet(answer);
         if snippet.highlighted().is_empty() {
             let end = floor_char_boundary(answer, SNIPPET_BYTES);
@@ -68,7 +72,10 @@ fn floor_char_boundary(text: &str, max: usize) -> usize {
     if text.len() <= max {
         return text.len();
     }
-    (0..=max).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0)
+    (0..=max)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0)
 }
 
 /// `text[range]` as HTML with `marks` (byte ranges into `text`) wrapped in `<mark>`, and `…` at
@@ -128,7 +135,11 @@ mod tests {
     fn render_merges_and_escapes() {
         let text = "a<b>医保报销c";
         let start = text.find('医').unwrap_or(0);
-        let marks = [start..start + 6, start + 3..start + 9, start + 6..start + 12];
+        let marks = [
+            start..start + 6,
+            start + 3..start + 9,
+            start + 6..start + 12,
+        ];
         assert_eq!(
             render(text, 0..text.len(), &marks),
             "a&lt;b&gt;<mark>医保报销</mark>c"

@@ -181,7 +181,10 @@ pub(crate) fn build(
                     Term::from_field_text(field, term),
                     IndexRecordOption::WithFreqs,
                 );
-                text.push((Occur::Should, Box::new(BoostQuery::new(Box::new(query), boost))));
+                text.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(query), boost)),
+                ));
             }
         }
     }
@@ -195,20 +198,39 @@ pub(crate) fn build(
     };
     all.push((
         Occur::Must,
-        filter(statuses.iter().map(|s| Term::from_field_text(fields.status, s.as_str()))),
+        filter(
+            statuses
+                .iter()
+                .map(|s| Term::from_field_text(fields.status, s.as_str())),
+        ),
     ));
-    if let Some(prefix) = q.category.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+    if let Some(prefix) = q
+        .category
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
         all.push((
             Occur::Must,
-            filter(std::iter::once(Term::from_field_text(fields.category, prefix))),
+            filter(std::iter::once(Term::from_field_text(
+                fields.category,
+                prefix,
+            ))),
         ));
     }
     if let Some(code) = q.region.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
         // Entries inside the place, entries for the place or a division containing it, and
         // city-wide entries.
         let terms = std::iter::once(Term::from_field_text(fields.region_within, code))
-            .chain(region_levels(code).into_iter().map(|level| Term::from_field_text(fields.region, level)))
-            .chain(std::iter::once(Term::from_field_text(fields.region, CITY_WIDE)));
+            .chain(
+                region_levels(code)
+                    .into_iter()
+                    .map(|level| Term::from_field_text(fields.region, level)),
+            )
+            .chain(std::iter::once(Term::from_field_text(
+                fields.region,
+                CITY_WIDE,
+            )));
         all.push((Occur::Must, filter(terms)));
     }
     Box::new(BooleanQuery::new(all))

@@ -1,10 +1,9 @@
 //! The index layout: one tantivy document per entry.
 
-use tantivy::schema::{
-    FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
-    TextOptions,
-};
 use tantivy::TantivyDocument;
+use tantivy::schema::{
+    FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+};
 
 use crate::entry::IndexedEntry;
 use crate::tokenize::{BIGRAMS, WORDS};
@@ -46,7 +45,11 @@ pub(crate) fn build() -> (Schema, Fields) {
                 .set_tokenizer(tokenizer)
                 .set_index_option(IndexRecordOption::WithFreqs),
         );
-        if stored { options.set_stored() } else { options }
+        if stored {
+            options.set_stored()
+        } else {
+            options
+        }
     };
     let fields = Fields {
         id: b.add_text_field("id", STRING | STORED | FAST),
@@ -133,7 +136,10 @@ mod tests {
     fn levels() {
         assert_eq!(category_levels("010307"), ["01", "0103", "010307"]);
         assert_eq!(category_levels("01"), ["01"]);
-        assert_eq!(region_levels("110108007"), ["11", "1101", "110108", "110108007"]);
+        assert_eq!(
+            region_levels("110108007"),
+            ["11", "1101", "110108", "110108007"]
+        );
         assert_eq!(region_levels("110108"), ["11", "1101", "110108"]);
     }
 }
