@@ -322,6 +322,9 @@ pub enum Command {
     Answer {
         /// The knowledge-base entry read out.
         entry_id: Option<String>,
+        /// The version of that entry (filled in by the server from the entry in force).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        entry_version: Option<u32>,
         /// What the caller was told.
         text: String,
     },
@@ -625,6 +628,9 @@ pub enum Event {
     Answered {
         /// Knowledge-base entry cited.
         entry_id: Option<String>,
+        /// The version of the entry that was read out.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        entry_version: Option<u32>,
         /// What the caller was told.
         text: String,
     },
@@ -1144,8 +1150,13 @@ pub fn decide(
         Command::Receive { .. } => {
             return Err(DecideError::NoTicket("ticket already exists".into()));
         }
-        Command::Answer { entry_id, text } => vec![Event::Answered {
+        Command::Answer {
+            entry_id,
+            entry_version,
+            text,
+        } => vec![Event::Answered {
             entry_id: optional("entry_id", entry_id.as_deref(), MAX_SHORT)?,
+            entry_version: *entry_version,
             text: required("text", text, MAX_CONTENT)?,
         }],
         Command::Dispatch {

@@ -107,5 +107,11 @@ impl From<DecideError> for AppError {
     }
 }
 
+impl From<serde_json::Error> for AppError {
+    fn from(e: serde_json::Error) -> Self {
+        AppError::Internal(format!("stored JSON: {e}"))
+    }
+}
+
 /// Result of a handler.
 pub type ApiResult<T> = Result<T, AppError>;

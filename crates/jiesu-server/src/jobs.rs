@@ -1,4 +1,5 @@
-//! Background jobs. The time-limit scanner raises warnings and overdue flags.
+//! Background jobs. The time-limit scanner raises warnings and overdue flags; the index sync
+//! keeps the knowledge base searchable as it changes.
 //!
 //! Every ticket carries the next instant its time limits need a look (`next_check`, indexed);
 //! the scanner asks the store for the tickets whose instant has come, lets the core decide
@@ -109,6 +110,21 @@ pub fn spawn_scanner(state: AppState, every: Duration) -> tokio::task::JoinHandl
                 }
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "time-limit scan failed"),
+            }
+        }
+    })
+}
+
+/// Brings the knowledge base's search index up to the database every `every`: uses counted
+/// by answers, and changes made by another process.
+pub fn spawn_index_sync(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = state.knowledge.sync(state.store.as_ref()).await {
+                tracing::error!(error = %e, "search index sync failed");
             }
         }
     })

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod jobs;
+pub mod knowledge;
 
 use axum::Router;
 use chrono::{DateTime, Utc};
@@ -83,6 +84,8 @@ pub struct AppState {
     pub edits: Arc<tokio::sync::Mutex<()>>,
     /// The smart assistant's place names and urgency rules.
     pub assistant: Arc<Assistant>,
+    /// The knowledge base's search index and the notices pushed to agents.
+    pub knowledge: Arc<knowledge::Knowledge>,
 }
 
 /// 坐席智能助手 what the assistant reads text with.
@@ -239,6 +242,15 @@ impl Assistant {
     }
 }
 
+/// Where the state's files are.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The category model file (see [`Assistant::reload_model`]).
+    pub model_file: Option<std::path::PathBuf>,
+    /// The directory of the knowledge base's search index; in memory when `None`.
+    pub index_dir: Option<std::path::PathBuf>,
+}
+
 impl AppState {
     /// Loads the reference data from the store and starts the intake writer.
     pub async fn new(store: DynStore, clock: Arc<dyn Clock>) -> Result<AppState, error::AppError> {
@@ -252,8 +264,36 @@ impl AppState {
         clock: Arc<dyn Clock>,
         model_file: Option<std::path::PathBuf>,
     ) -> Result<AppState, error::AppError> {
+        Self::with_options(
+            store,
+            clock,
+            Options {
+                model_file,
+                index_dir: None,
+            },
+        )
+        .await
+    }
+
+    /// The state with every option: the category model file and the directory that keeps the
+    /// knowledge base's search index across restarts (in memory when `None`). The index is
+    /// checked against the database and rebuilt when they differ.
+    pub async fn with_options(
+        store: DynStore,
+        clock: Arc<dyn Clock>,
+        options: Options,
+    ) -> Result<AppState, error::AppError> {
         let reference = store.reference().await?;
-        let assistant = Arc::new(Assistant::new(&reference, model_file));
+        let assistant = Arc::new(Assistant::new(&reference, options.model_file));
+        let knowledge = knowledge::Knowledge::open(options.index_dir.as_deref())
+            .map_err(|e| error::AppError::Internal(e.to_string()))?;
+        if knowledge
+            .reconcile(store.as_ref())
+            .await
+            .map_err(|e| error::AppError::Internal(e.to_string()))?
+        {
+            tracing::info!("knowledge-base search index rebuilt from the database");
+        }
         let state = AppState {
             intake: IntakeQueue::start(store.clone()),
             store,
@@ -263,6 +303,7 @@ impl AppState {
             clock,
             edits: Arc::default(),
             assistant,
+            knowledge: Arc::new(knowledge),
         };
         let (policies, calendar) = state.load_time_limits().await?;
         state.set_time_limits(policies, calendar);
@@ -329,6 +370,9 @@ pub fn app(state: AppState) -> Router {
                 .merge(api::callbacks::routes())
                 .merge(api::reports::routes())
                 .merge(api::assist::routes())
+                .merge(api::knowledge::routes())
+                .merge(api::notices::routes())
+                .merge(api::selfservice::routes())
                 .fallback(api::not_found),
         )
         .layer(axum::middleware::map_response(json_errors))

@@ -890,6 +890,7 @@ fn every_event() -> Vec<Event> {
         },
         Event::Answered {
             entry_id: Some("KB-CGW-0117".into()),
+            entry_version: Some(3),
             text: "已答复".into(),
         },
         Event::Dispatched {

@@ -1,4 +1,5 @@
-//! The demo loaded on first `serve`: a user for every role and tickets in every status.
+//! The demo loaded on first `serve`: a user for every role, tickets in every status, and a
+//! knowledge base with an IVR menu.
 //!
 //! Every demo ticket is made the way a real one is: by commands through the core decider, so
 //! its events are a true history.
@@ -75,7 +76,7 @@ fn stories() -> Vec<Story> {
     vec![
         s("路灯不亮", "北下关街道大柳树路口路灯连续三晚不亮，晚上走路看不清，老人容易摔倒。", ("王女士", "13811112222"), "110108007", vec![]),
         s("咨询居住证办理", "想问一下在海淀区办理居住证需要哪些材料，在哪里办。", ("李先生", "13922223333"), "110108007", vec![
-            ("agent1", Answer { entry_id: None, text: "持身份证、居住登记卡和住所证明到居住地派出所办理，也可在北京通APP线上申请。".into() }),
+            ("agent1", Answer { entry_id: None, entry_version: None, text: "持身份证、居住登记卡和住所证明到居住地派出所办理，也可在北京通APP线上申请。".into() }),
         ]),
         s("小区门口占道经营", "小区南门每天傍晚有流动摊贩占道经营，堵塞消防通道。", ("赵先生", "13633334444"), "110108007", vec![
             ("dispatcher1", dispatch("cgw")),
@@ -133,6 +134,9 @@ pub async fn load(store: &DynStore) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("demo user {name}"))?;
     }
+    crate::knowledge::load_demo(store)
+        .await
+        .context("demo knowledge base")?;
     let reference = store.reference().await?;
     let dir = MemoryDirectory::new(reference.units, reference.catalog, reference.divisions)
         .with_time_limits(

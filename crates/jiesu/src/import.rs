@@ -4,7 +4,9 @@
 //! - jiesu's own: `received_at,channel,title,content,caller_name,caller_phone,address,
 //!   district_code,street_code,category_code,urgency,external_id,status,closed_at,note`
 //!   (only `content` is required);
-//! - Baltimore 311 (`SRRecordID,ServiceRequestNum,SRType,MethodReceived,CreatedDate,…`).
+//! - Baltimore 311 (`SRRecordID,ServiceRequestNum,SRType,MethodReceived,CreatedDate,…`);
+//! - messages with official replies (`title`, `reply`): knowledge-base entries, see
+//!   [`crate::knowledge`].
 //!
 //! Each good row becomes a ticket received at its original time; a row the source marks closed
 //! is closed with a note saying so. Importing the same file twice creates nothing new (each row's
@@ -81,6 +83,10 @@ pub async fn run(store: DynStore, file: &Path) -> anyhow::Result<()> {
         .enumerate()
         .map(|(i, h)| (h.trim().trim_start_matches('\u{feff}').to_string(), i))
         .collect();
+    if col.contains_key("reply") && col.contains_key("title") {
+        drop(reader);
+        return crate::knowledge::import(store, file).await;
+    }
     let shape = if col.contains_key("SRRecordID") && col.contains_key("CreatedDate") {
         Shape::Baltimore
     } else if col.contains_key("content") {

@@ -15,6 +15,7 @@ mod bench;
 mod classify;
 mod demo;
 mod import;
+mod knowledge;
 mod report;
 mod setup;
 

@@ -99,9 +99,15 @@ pub async fn serve(
     }
     // `jiesu train classify` writes here; a new file is put in use without a restart.
     let model_file = common.data_dir.join("models").join("category.json");
-    let state = AppState::with_model_file(store.clone(), Arc::new(SystemClock), Some(model_file))
+    let options = jiesu_server::Options {
+        model_file: Some(model_file),
+        index_dir: Some(common.data_dir.join("search")),
+    };
+    let state = AppState::with_options(store.clone(), Arc::new(SystemClock), options)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let index_sync =
+        jiesu_server::jobs::spawn_index_sync(state.clone(), std::time::Duration::from_secs(2));
     let model_watch =
         jiesu_server::jobs::spawn_model_watch(state.clone(), std::time::Duration::from_secs(5));
     let scanner = jiesu_server::jobs::spawn_scanner(state.clone(), scan_every);
@@ -120,6 +126,7 @@ pub async fn serve(
         .await?;
     scanner.abort();
     model_watch.abort();
+    index_sync.abort();
     tracing::info!("stopped");
     Ok(())
 }

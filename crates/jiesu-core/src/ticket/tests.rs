@@ -155,6 +155,7 @@ fn closed_tickets_refuse_dispatch_and_change_nothing() {
         receive(),
         Command::Answer {
             entry_id: Some("kb-1".into()),
+            entry_version: Some(1),
             text: "按政策".into(),
         },
         callback(true, Satisfaction::Satisfied),
@@ -438,6 +439,7 @@ fn any_command() -> impl Strategy<Value = Command> {
         Just(receive()),
         text.clone().prop_map(|text| Command::Answer {
             entry_id: None,
+            entry_version: None,
             text
         }),
         unit.clone().prop_map(|u| Command::Dispatch {

@@ -3,10 +3,13 @@
 pub mod assist;
 pub mod callbacks;
 pub mod health;
+pub mod knowledge;
 pub mod limits;
+pub mod notices;
 pub mod openapi;
 pub mod reference;
 pub mod reports;
+pub mod selfservice;
 pub mod session;
 pub mod tickets;
 

@@ -283,6 +283,37 @@ async fn command(state: &AppState, action: CommandKind, body: &[u8]) -> ApiResul
         map.insert("master_id".into(), json!(master.id));
         map.insert("master_status".into(), json!(master.status));
     }
+    if action == CommandKind::Answer {
+        // The entry read out must be in force; the ticket records which version it was.
+        map.remove("entry_version");
+        if let Some(Value::String(entry_id)) = map.get("entry_id") {
+            let today = state
+                .clock
+                .now()
+                .with_timezone(&jiesu_core::china_offset())
+                .date_naive();
+            let entry = match state.store.entry(entry_id).await {
+                Ok(s) => s.entry,
+                Err(StoreError::NotFound) => {
+                    return Err(AppError::invalid(
+                        "entry_id",
+                        format!("no knowledge-base entry '{entry_id}'"),
+                    ));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            if !entry.is_answerable(today) {
+                return Err(AppError::invalid(
+                    "entry_id",
+                    format!(
+                        "entry {} is {} or out of its validity dates and may not be read out",
+                        entry.id, entry.status
+                    ),
+                ));
+            }
+            map.insert("entry_version".into(), json!(entry.version));
+        }
+    }
     // `{"reply": {...}}`: the fields are read with their paths, which name them in errors.
     let prefix = format!("{}.", action.as_str());
     from_value(json!({ action.as_str(): fields })).map_err(|e| match e {
@@ -320,6 +351,16 @@ async fn act(
         )?;
         match state.store.append(ticket.version, &records, &next).await {
             Ok(()) => {
+                if let Command::Answer {
+                    entry_id: Some(entry),
+                    ..
+                } = &command
+                {
+                    // Much-used entries rank higher in search; a lost count is no harm.
+                    if let Err(e) = state.store.record_use(entry).await {
+                        tracing::warn!(entry, error = %e, "entry use not counted");
+                    }
+                }
                 if next.deadlines.as_ref().is_some_and(|d| d.beyond_calendar) {
                     tracing::warn!(
                         ticket = %next.number,
