@@ -6,8 +6,14 @@
 //! sample comes from pairs at or above 0.40 (a little under any threshold we would choose),
 //! stratified over the score range; the other half from pairs below 0.40: near misses
 //! (0.25–0.40), pairs naming the same site, and pairs sharing at least one heavy word.
-//! Fixed seed, so the draw can be repeated.
+//! A message enters the sample at most once, so that the two big campaigns of the year
+//! (hundreds of pairs each) do not fill it. Fixed seed, so the draw can be repeated.
 use jiesu_cluster::{Config, Matcher, Profile};
+
+/// (score, text cosine, shares a site, a, b)
+type Candidate = (f32, f32, bool, usize, usize);
+/// (score, a, b, group)
+type Chosen = (f32, usize, usize, &'static str);
 
 struct Rng(u64);
 impl Rng {
@@ -31,8 +37,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let window = chrono::Duration::days(7);
     let mut order: Vec<usize> = (0..reports.len()).collect();
     order.sort_by_key(|&i| reports[i].at);
-    // (score, text cosine, shares a site, a, b)
-    let mut pairs: Vec<(f32, f32, bool, usize, usize)> = Vec::new();
+    let mut pairs: Vec<Candidate> = Vec::new();
     for (k, &i) in order.iter().enumerate() {
         for &j in &order[k + 1..] {
             if reports[j].at - reports[i].at > window {
@@ -47,19 +52,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     eprintln!("{} candidate pairs", pairs.len());
     let mut rng = Rng(20_200_512);
-    let mut chosen: Vec<(f32, usize, usize, &str)> = Vec::new();
-    let mut take = |filter: &dyn Fn(&(f32, f32, bool, usize, usize)) -> bool,
+    let mut chosen: Vec<Chosen> = Vec::new();
+    let mut take = |filter: &dyn Fn(&Candidate) -> bool,
                     n: usize,
                     group: &'static str,
-                    chosen: &mut Vec<(f32, usize, usize, &str)>| {
-        let mut pool: Vec<&(f32, f32, bool, usize, usize)> = pairs
-            .iter()
-            .filter(|p| filter(p) && !chosen.iter().any(|c| (c.1, c.2) == (p.3, p.4)))
-            .collect();
+                    chosen: &mut Vec<Chosen>| {
+        let mut pool: Vec<&Candidate> = pairs.iter().filter(|p| filter(p)).collect();
         eprintln!("{group}: {} in pool", pool.len());
-        for _ in 0..n.min(pool.len()) {
+        let mut taken = 0;
+        while taken < n && !pool.is_empty() {
             let p = pool.swap_remove(rng.below(pool.len()));
-            chosen.push((p.0, p.3, p.4, group));
+            let used = |x: usize| chosen.iter().any(|c| c.1 == x || c.2 == x);
+            if !used(p.3) && !used(p.4) {
+                chosen.push((p.0, p.3, p.4, group));
+                taken += 1;
+            }
         }
     };
     let bins = [

@@ -9,11 +9,12 @@ use std::collections::{HashMap, HashSet};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Linkage {
     /// Every merge proposal joins two groups (connected components of the proposal graph):
-    /// long chains of loosely related messages can form.
+    /// chains of loosely related messages can form, kept short by the window and the
+    /// threshold. The default.
     Single,
     /// Groups are joined, best first, while the mean score over all pairs of their members
     /// (any time apart) stays at or above the threshold; the proposal graph (pairs within
-    /// the window) only decides which groups may be compared. The default.
+    /// the window) only decides which groups may be compared.
     Average,
 }
 

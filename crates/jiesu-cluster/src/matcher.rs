@@ -76,7 +76,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             window_days: 7,
-            threshold: 0.45,
+            threshold: 0.40,
             weights: Weights::default(),
         }
     }
@@ -259,6 +259,12 @@ impl Matcher {
             .iter()
             .filter(|o| o.id != new.id && (o.at - new.at).abs() <= window)
             .filter_map(|o| {
+                // The score cannot exceed text·cos + place: skip the full comparison when
+                // even a shared site would not lift it to the threshold.
+                let w = &self.config.weights;
+                if w.text * dot(new, o) + w.place < self.config.threshold {
+                    return None;
+                }
                 let s = self.similarity(new, o);
                 (s.score >= self.config.threshold).then(|| MergeProposal {
                     id: o.id.clone(),
@@ -306,6 +312,25 @@ fn analyse(segmenter: &Segmenter, r: &Report) -> (Vec<Place>, Vec<(String, bool)
         .collect();
     words.extend(segmenter.words(&text_rest).into_iter().map(|w| (w, false)));
     (places, words)
+}
+
+/// Cosine of the word vectors, without the reasons.
+fn dot(a: &Profile, b: &Profile) -> f32 {
+    let (mut i, mut j, mut dot) = (0, 0, 0.0f32);
+    while i < a.terms.len() && j < b.terms.len() {
+        let (ha, wa) = a.terms[i];
+        let (hb, wb) = b.terms[j];
+        match ha.cmp(&hb) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                dot += wa * wb;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    dot
 }
 
 fn cosine<'a>(a: &'a Profile, b: &Profile) -> (f32, Vec<(f32, &'a str)>) {

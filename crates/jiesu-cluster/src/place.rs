@@ -30,7 +30,8 @@ pub enum PlaceKind {
     Road,
     /// A village ("金鼎村").
     Village,
-    /// A residential compound, building or site ("景蓉华苑", "丽发新城", "五矿万境").
+    /// A residential compound, building or site ("景蓉华苑", "丽发新城", "五矿万境"), or an
+    /// institution with its own grounds (a school, college, hospital or driving school).
     Compound,
 }
 
@@ -65,6 +66,12 @@ const SUFFIXES: &[(&str, PlaceKind)] = &[
     ("广场", PlaceKind::Compound),
     ("山庄", PlaceKind::Compound),
     ("公馆", PlaceKind::Compound),
+    ("学院", PlaceKind::Compound),
+    ("大学", PlaceKind::Compound),
+    ("中学", PlaceKind::Compound),
+    ("小学", PlaceKind::Compound),
+    ("医院", PlaceKind::Compound),
+    ("驾校", PlaceKind::Compound),
     ("大道", PlaceKind::Road),
     ("大街", PlaceKind::Road),
     ("经开区", PlaceKind::District),
