@@ -121,6 +121,25 @@ enum EvalCmd {
         #[arg(long)]
         data: Option<PathBuf>,
     },
+    /// 一件多诉 hot problems: clusters the messages of a votes file (id,user,title,time,detail,
+    /// dislikes,likes) into problems and prints the hottest.
+    Hot {
+        /// The messages, e.g. ../shared/data/teddy2020c/messages_with_votes.csv.
+        #[arg(long)]
+        data: PathBuf,
+        /// How many problems to print.
+        #[arg(long, default_value_t = 10)]
+        top: usize,
+    },
+    /// Precision and recall of merge proposals on hand-labelled pairs of messages.
+    Merges {
+        /// The messages the pairs refer to (a votes file).
+        #[arg(long)]
+        data: PathBuf,
+        /// The labelled pairs (id_a,id_b,same,note).
+        #[arg(long, default_value = "crates/jiesu-cluster/data/pairs.csv")]
+        pairs: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -213,6 +232,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Eval {
             command: EvalCmd::Address { data },
         } => eval_address(&common, data.as_deref()),
+        Cmd::Eval {
+            command: EvalCmd::Hot { data, top },
+        } => {
+            let report = jiesu_cluster::eval::hot_problems(&data, top)
+                .with_context(|| format!("data: {}", data.display()))?;
+            println!("{report}");
+            Ok(())
+        }
+        Cmd::Eval {
+            command: EvalCmd::Merges { data, pairs },
+        } => {
+            let report = jiesu_cluster::eval::pair_precision(&data, &pairs)
+                .with_context(|| format!("data: {} / pairs: {}", data.display(), pairs.display()))?;
+            println!("{report}");
+            Ok(())
+        }
         Cmd::Train { command } => classify::train(&common, command),
         Cmd::Eval {
             command: EvalCmd::Classify(args),
