@@ -148,7 +148,7 @@ pub fn run(records: &[ReplyRecord], options: &BenchOptions) -> Result<BenchRepor
             break;
         };
         let mut entry = record.to_entry();
-        entry.id = format!("{}-{}", record.id, DISTRICTS[0].0);
+        entry.id = format!("{}-0", record.id);
         entry.answer = format!("{} 更新编号{}号", entry.answer, chinese_number(i));
         entry.version = 2 + u32::try_from(i).unwrap_or(0);
         let started = Instant::now();
