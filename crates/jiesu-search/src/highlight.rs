@@ -2,69 +2,120 @@
 //!
 //! Matching is done on character pairs, so every stretch of two or more characters shared with
 //! the query is marked whatever jieba made of it; overlapping and touching pairs merge into one
-//! mark ("<mark>医保报销</mark>", not four marks).
+//! mark ("<mark>医保报销</mark>", not three marks). We do not use tantivy's `SnippetGenerator`:
+//! it re-tokenizes the whole answer and allocates for every token, which showed in the p99 of
+//! searches over long answers.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::ops::Range;
 
-use tantivy::snippet::SnippetGenerator;
-use tantivy::tokenizer::TextAnalyzer;
+use crate::tokenize::is_han;
 
-/// Characters of answer shown around the matches, counted in UTF-8 bytes as tantivy does
-/// (about 80 Chinese characters).
+/// Characters of answer shown around the matches, in UTF-8 bytes (about 80 Chinese
+/// characters).
 const SNIPPET_BYTES: usize = 240;
 
-/// Highlights terms in titles and answers for one search.
+/// Highlights query terms in titles and answers for one search. It scans the text once with
+/// no allocation per character, so long answers cost little.
 pub(crate) struct Highlighter {
-    terms: BTreeMap<String, f32>,
-    analyzer: TextAnalyzer,
+    /// Query pairs (and Latin words, lowercased) with a weight: rarer terms weigh more when
+    /// choosing the excerpt.
+    terms: HashMap<String, f32>,
 }
 
 impl Highlighter {
-    /// `terms`: query bigrams with a weight (rarer terms weigh more when choosing the excerpt).
-    pub(crate) fn new(terms: BTreeMap<String, f32>, analyzer: TextAnalyzer) -> Self {
-        Highlighter { terms, analyzer }
+    pub(crate) fn new(terms: HashMap<String, f32>) -> Self {
+        Highlighter { terms }
+    }
+
+    /// Byte ranges of `text` holding a query term, with their weights, in order.
+    fn matches(&self, text: &str) -> Vec<(Range<usize>, f32)> {
+        let mut out = Vec::new();
+        let mut chars = text.char_indices().peekable();
+        let mut lower = String::new();
+        while let Some((i, c)) = chars.next() {
+            if is_han(c) {
+                if let Some(&(j, next)) = chars.peek()
+                    && is_han(next)
+                {
+                    let end = j + next.len_utf8();
+                    if let Some(&w) = self.terms.get(&text[i..end]) {
+                        out.push((i..end, w));
+                    }
+                } else if let Some(&w) = self.terms.get(&text[i..i + c.len_utf8()]) {
+                    out.push((i..i + c.len_utf8(), w));
+                }
+            } else if c.is_alphanumeric() {
+                let mut end = i + c.len_utf8();
+                while let Some(&(j, next)) = chars.peek() {
+                    if is_han(next) || !next.is_alphanumeric() {
+                        break;
+                    }
+                    end = j + next.len_utf8();
+                    chars.next();
+                }
+                let word = &text[i..end];
+                let weight = if word.chars().any(char::is_uppercase) {
+                    lower.clear();
+                    lower.extend(word.chars().flat_map(char::to_lowercase));
+                    self.terms.get(&lower)
+                } else {
+                    self.terms.get(word)
+                };
+                if let Some(&w) = weight {
+                    out.push((i..end, w));
+                }
+            }
+        }
+        out
     }
 
     /// The whole title, escaped, with its matches marked.
-    pub(crate) fn title(&self, field: tantivy::schema::Field, title: &str) -> String {
-        let generator = SnippetGenerator::new(
-            self.terms.clone(),
-            self.analyzer.clone(),
-            field,
-            title.len() + 1,
-        );
-        let snippet = generator.snippet(title);
-        let offset = snippet.fragment_range().start;
-        let marks: Vec<Range<usize>> = snippet
-            .highlighted()
-            .iter()
-            .map(|r| r.start + offset..r.end + offset)
-            .collect();
+    pub(crate) fn title(&self, title: &str) -> String {
+        let marks: Vec<Range<usize>> = self.matches(title).into_iter().map(|(r, _)| r).collect();
         render(title, 0..title.len(), &marks)
     }
 
-    /// The best excerpt of the answer, escaped, with its matches marked; the opening of the
-    /// answer when nothing matches.
-    pub(crate) fn excerpt(&self, field: tantivy::schema::Field, answer: &str) -> String {
-        let generator = SnippetGenerator::new(
-            self.terms.clone(),
-            self.analyzer.clone(),
-            field,
-            SNIPPET_BYTES,
-        );
-        let snippet = generator.snippet(answer);
-        if snippet.highlighted().is_empty() {
-            let end = floor_char_boundary(answer, SNIPPET_BYTES);
-            return render(answer, 0..end, &[]);
+    /// The best excerpt of the answer (the window of [`SNIPPET_BYTES`] holding the most
+    /// weight of matches), escaped, with its matches marked; the opening of the answer when
+    /// nothing matches.
+    pub(crate) fn excerpt(&self, answer: &str) -> String {
+        let matches = self.matches(answer);
+        if answer.len() <= SNIPPET_BYTES {
+            let marks: Vec<Range<usize>> = matches.into_iter().map(|(r, _)| r).collect();
+            return render(answer, 0..answer.len(), &marks);
         }
-        let range = snippet.fragment_range();
-        let marks: Vec<Range<usize>> = snippet
-            .highlighted()
-            .iter()
-            .map(|r| r.start + range.start..r.end + range.start)
+        if matches.is_empty() {
+            return render(answer, 0..floor_char_boundary(answer, SNIPPET_BYTES), &[]);
+        }
+        // Sliding window over the matches: the best run starting at a match.
+        let (mut best, mut best_weight, mut sum, mut last) = (0, f32::MIN, 0.0f32, 0);
+        for first in 0..matches.len() {
+            let limit = matches[first].0.start + SNIPPET_BYTES;
+            while last < matches.len() && matches[last].0.end <= limit {
+                sum += matches[last].1;
+                last += 1;
+            }
+            if sum > best_weight {
+                best_weight = sum;
+                best = first;
+            }
+            if last > first {
+                sum -= matches[first].1;
+            } else {
+                last = first + 1;
+            }
+        }
+        // Start a little before the first match, on a character boundary.
+        let first = matches[best].0.start;
+        let start = floor_char_boundary(answer, first.saturating_sub(SNIPPET_BYTES / 8));
+        let end = floor_char_boundary(answer, (start + SNIPPET_BYTES).min(answer.len()));
+        let marks: Vec<Range<usize>> = matches
+            .into_iter()
+            .map(|(r, _)| r)
+            .filter(|r| r.start >= start && r.end <= end)
             .collect();
-        render(answer, range, &marks)
+        render(answer, start..end, &marks)
     }
 }
 

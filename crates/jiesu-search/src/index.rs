@@ -1,20 +1,19 @@
 //! The index itself: writes serialized behind a mutex, reads lock-free through a reader that is
 //! reloaded after every commit, so a change is searchable when the write call returns.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fs;
 use std::path::Path;
 use std::sync::{Mutex, PoisonError};
 
 use chrono::Utc;
-use tantivy::collector::TopDocs;
 use tantivy::schema::Value;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{
-    Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, SegmentReader, TantivyDocument,
-    TantivyError, Term,
+    Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, TantivyError, Term,
 };
 
+use crate::collect::BlendedTop;
 use crate::entry::{Hit, IndexedEntry, SearchQuery};
 use crate::error::{Error, Result};
 use crate::highlight::Highlighter;
@@ -269,26 +268,23 @@ impl SearchIndex {
             &searcher,
             &self.fields,
             self.ranking.max_query_terms,
+            // Pairs only for short queries, unless pairs are switched off.
+            if self.ranking.bigram_weight > 0.0 {
+                self.ranking.short_query_chars
+            } else {
+                0
+            },
         )?;
         if terms.words.is_empty() && terms.bigrams.is_empty() {
             return Ok(Vec::new());
         }
-        let query = query::build(&self.fields, &self.ranking, &terms, q);
-        let ranking = self.ranking;
-        let now = Utc::now().timestamp();
-        let collector = TopDocs::with_limit(limit).tweak_score(move |segment: &SegmentReader| {
-            let fast = segment.fast_fields();
-            let uses = fast.u64("uses").ok().map(|c| c.first_or_default_col(0));
-            let updated = fast
-                .i64("updated_at")
-                .ok()
-                .map(|c| c.first_or_default_col(now));
-            move |doc, bm25| {
-                let uses = uses.as_ref().map_or(0, |c| c.get_val(doc));
-                let updated = updated.as_ref().map_or(now, |c| c.get_val(doc));
-                ranking.blend(bm25, uses, now - updated)
-            }
-        });
+        let query = query::build(&self.fields, &self.ranking, &terms);
+        let collector = BlendedTop {
+            limit,
+            ranking: self.ranking,
+            now: Utc::now().timestamp(),
+            filters: query::filters(q),
+        };
         let top = searcher.search(&*query, &collector)?;
         if top.is_empty() {
             return Ok(Vec::new());
@@ -311,8 +307,8 @@ impl SearchIndex {
                     .and_then(|v| u32::try_from(v).ok())
                     .unwrap_or_default(),
                 score,
-                title: highlighter.title(f.title_bigrams, text_of(f.title)),
-                snippet: highlighter.excerpt(f.answer_bigrams, text_of(f.answer)),
+                title: highlighter.title(text_of(f.title)),
+                snippet: highlighter.excerpt(text_of(f.answer)),
             });
         }
         Ok(hits)
@@ -320,13 +316,13 @@ impl SearchIndex {
 
     /// Highlights the query's character pairs, the rarer ones weighing more.
     fn highlighter(&self, searcher: &Searcher, terms: &Terms) -> Result<Highlighter> {
-        let mut weights = BTreeMap::new();
+        let mut weights = HashMap::new();
         for term in &terms.bigrams {
             let df = searcher.doc_freq(&Term::from_field_text(self.fields.answer_bigrams, term))?;
             #[allow(clippy::cast_precision_loss)]
             weights.insert(term.clone(), 1.0 / (1.0 + df as f32));
         }
-        Ok(Highlighter::new(weights, self.bigrams.clone()))
+        Ok(Highlighter::new(weights))
     }
 
     /// Runs `change` under the writer lock, then commits and reloads the reader; rolls back

@@ -21,6 +21,7 @@
 #![deny(missing_docs)]
 
 pub mod bench;
+mod collect;
 mod entry;
 mod error;
 pub mod eval;

@@ -2,11 +2,12 @@
 
 use std::collections::HashMap;
 
-use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Searcher, Term};
 
+use crate::collect::AnyOf;
 use crate::entry::{EntryStatus, SearchQuery};
 use crate::error::Result;
 use crate::schema::{CITY_WIDE, Fields, region_levels};
@@ -48,6 +49,10 @@ pub struct Ranking {
     /// Long queries (a pasted message) keep only this many distinct terms per cut (words,
     /// pairs), the rarest ones; common words add time and little precision.
     pub max_query_terms: usize,
+    /// Queries of at most this many characters (what agents type) are matched on character
+    /// pairs only: the pairs already hold every two-character word, jieba's words add time and
+    /// in the evaluation lowered the short-query top-1.
+    pub short_query_chars: usize,
 }
 
 impl Default for Ranking {
@@ -62,6 +67,7 @@ impl Default for Ranking {
             recency_half_life_days: 365.0,
             recency_floor: 0.8,
             max_query_terms: 64,
+            short_query_chars: 12,
         }
     }
 }
@@ -79,7 +85,7 @@ impl Ranking {
     }
 }
 
-/// Query terms after cutting: each distinct term once, with its weight in the snippets.
+/// Query terms after cutting: each distinct term once.
 pub(crate) struct Terms {
     pub words: Vec<String>,
     pub bigrams: Vec<String>,
@@ -93,16 +99,20 @@ impl Terms {
         searcher: &Searcher,
         fields: &Fields,
         max_terms: usize,
+        short_query_chars: usize,
     ) -> Result<Terms> {
+        let pairs = tokens(bigrams, text);
+        let short = text.chars().count() <= short_query_chars
+            && pairs.iter().any(|p| p.chars().count() > 1);
+        let words = if short {
+            Vec::new()
+        } else {
+            tokens(words, text)
+        };
         Ok(Terms {
-            words: rarest(
-                tokens(words, text),
-                searcher,
-                [fields.title, fields.answer],
-                max_terms,
-            )?,
+            words: rarest(words, searcher, [fields.title, fields.answer], max_terms)?,
             bigrams: rarest(
-                tokens(bigrams, text),
+                pairs,
                 searcher,
                 [fields.title_bigrams, fields.answer_bigrams],
                 max_terms,
@@ -146,13 +156,8 @@ fn rarest(
     Ok(with_df.into_iter().map(|(_, _, term)| term).collect())
 }
 
-/// The full query: text clauses scored, filters unscored.
-pub(crate) fn build(
-    fields: &Fields,
-    ranking: &Ranking,
-    terms: &Terms,
-    q: &SearchQuery,
-) -> Box<dyn Query> {
+/// The text query: a union of boosted term queries, one per distinct term and field.
+pub(crate) fn build(fields: &Fields, ranking: &Ranking, terms: &Terms) -> Box<dyn Query> {
     let mut text: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let word_fields = [
         (fields.title, ranking.title_boost),
@@ -188,63 +193,49 @@ pub(crate) fn build(
             }
         }
     }
+    Box::new(BooleanQuery::new(text))
+}
 
-    let mut all: Vec<(Occur, Box<dyn Query>)> =
-        vec![(Occur::Must, Box::new(BooleanQuery::new(text)))];
+/// The status, catalog and region conditions of `q`, checked on fast fields.
+pub(crate) fn filters(q: &SearchQuery) -> Vec<Vec<AnyOf>> {
     let statuses: &[EntryStatus] = if q.statuses.is_empty() {
         &[EntryStatus::Active]
     } else {
         &q.statuses
     };
-    all.push((
-        Occur::Must,
-        filter(
-            statuses
-                .iter()
-                .map(|s| Term::from_field_text(fields.status, s.as_str())),
-        ),
-    ));
+    let mut all = vec![vec![AnyOf {
+        field: "status",
+        values: statuses.iter().map(|s| s.as_str().to_owned()).collect(),
+    }]];
     if let Some(prefix) = q
         .category
         .as_deref()
         .map(str::trim)
         .filter(|c| !c.is_empty())
     {
-        all.push((
-            Occur::Must,
-            filter(std::iter::once(Term::from_field_text(
-                fields.category,
-                prefix,
-            ))),
-        ));
+        all.push(vec![AnyOf {
+            field: "category",
+            values: vec![prefix.to_owned()],
+        }]);
     }
     if let Some(code) = q.region.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-        // Entries inside the place, entries for the place or a division containing it, and
-        // city-wide entries.
-        let terms = std::iter::once(Term::from_field_text(fields.region_within, code))
-            .chain(
-                region_levels(code)
-                    .into_iter()
-                    .map(|level| Term::from_field_text(fields.region, level)),
-            )
-            .chain(std::iter::once(Term::from_field_text(
-                fields.region,
-                CITY_WIDE,
-            )));
-        all.push((Occur::Must, filter(terms)));
+        // Entries inside the place; entries for the place, a division containing it, or the
+        // whole city.
+        let mut containing: Vec<String> =
+            region_levels(code).into_iter().map(str::to_owned).collect();
+        containing.push(CITY_WIDE.to_owned());
+        all.push(vec![
+            AnyOf {
+                field: "region_within",
+                values: vec![code.to_owned()],
+            },
+            AnyOf {
+                field: "region",
+                values: containing,
+            },
+        ]);
     }
-    Box::new(BooleanQuery::new(all))
-}
-
-/// Matches documents holding any of `terms`, adding nothing to the score.
-fn filter(terms: impl Iterator<Item = Term>) -> Box<dyn Query> {
-    let any: Vec<(Occur, Box<dyn Query>)> = terms
-        .map(|term| {
-            let q: Box<dyn Query> = Box::new(TermQuery::new(term, IndexRecordOption::Basic));
-            (Occur::Should, q)
-        })
-        .collect();
-    Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(any)), 0.0))
+    all
 }
 
 #[cfg(test)]

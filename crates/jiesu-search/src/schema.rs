@@ -10,7 +10,7 @@ use crate::tokenize::{BIGRAMS, WORDS};
 
 /// Written beside the index; a different value means the layout or the tokenizers changed and
 /// the index must be rebuilt.
-pub(crate) const FORMAT: &str = "jiesu-search index format 1\n";
+pub(crate) const FORMAT: &str = "jiesu-search index format 2\n";
 
 /// Stored in the region field of entries without a region (they serve the whole city).
 pub(crate) const CITY_WIDE: &str = "*";
@@ -60,10 +60,10 @@ pub(crate) fn build() -> (Schema, Fields) {
         title_bigrams: b.add_text_field("title_bigrams", text(BIGRAMS, false)),
         questions_bigrams: b.add_text_field("questions_bigrams", text(BIGRAMS, false)),
         answer_bigrams: b.add_text_field("answer_bigrams", text(BIGRAMS, false)),
-        category: b.add_text_field("category", STRING),
-        region: b.add_text_field("region", STRING),
-        region_within: b.add_text_field("region_within", STRING),
-        status: b.add_text_field("status", STRING),
+        category: b.add_text_field("category", STRING | FAST),
+        region: b.add_text_field("region", STRING | FAST),
+        region_within: b.add_text_field("region_within", STRING | FAST),
+        status: b.add_text_field("status", STRING | FAST),
         updated_at: b.add_i64_field("updated_at", FAST),
         uses: b.add_u64_field("uses", FAST),
     };
