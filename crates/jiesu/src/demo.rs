@@ -43,6 +43,7 @@ fn dispatch(unit: &str) -> Command {
         lead_unit: unit.into(),
         assisting_units: vec![],
         note: None,
+        routing: None,
     }
 }
 

@@ -186,6 +186,7 @@ async fn stale_append_conflicts_and_changes_nothing() {
         lead_unit: u.into(),
         assisting_units: vec![],
         note: None,
+        routing: None,
     };
     let (records, next) = execute(Some(&t), &dispatch("cgw"), &admin, Utc::now(), &dir).unwrap();
     store.append(t.version, &records, &next).await.unwrap();
