@@ -83,6 +83,8 @@ pub struct AppState {
     pub edits: Arc<tokio::sync::Mutex<()>>,
     /// The smart assistant's place names and urgency rules.
     pub assistant: Arc<Assistant>,
+    /// 派单规则 the dispatch rules in force.
+    pub dispatch: Arc<api::dispatch::Rules>,
 }
 
 /// 坐席智能助手 what the assistant reads text with.
@@ -235,6 +237,8 @@ impl Assistant {
                 .first()
                 .and_then(|t| t["code"].as_str().map(String::from)),
             reasons,
+            scene: None,
+            unit: None,
         }
     }
 }
@@ -254,6 +258,7 @@ impl AppState {
     ) -> Result<AppState, error::AppError> {
         let reference = store.reference().await?;
         let assistant = Arc::new(Assistant::new(&reference, model_file));
+        let dispatch = Arc::new(api::dispatch::Rules::load(&store).await?);
         let state = AppState {
             intake: IntakeQueue::start(store.clone()),
             store,
@@ -263,6 +268,7 @@ impl AppState {
             clock,
             edits: Arc::default(),
             assistant,
+            dispatch,
         };
         let (policies, calendar) = state.load_time_limits().await?;
         state.set_time_limits(policies, calendar);
@@ -329,6 +335,7 @@ pub fn app(state: AppState) -> Router {
                 .merge(api::callbacks::routes())
                 .merge(api::reports::routes())
                 .merge(api::assist::routes())
+                .merge(api::dispatch::routes())
                 .fallback(api::not_found),
         )
         .layer(axum::middleware::map_response(json_errors))
