@@ -885,7 +885,9 @@ fn every_event() -> Vec<Event> {
                 street_code: Some("110108007".into()),
                 urgency: jiesu_core::Urgency::Normal,
                 category_code: None,
-                reasons: vec!["北下关".into()],
+                reasons: vec!["北下关".into(), "路口".into()],
+                scene: Some(jiesu_core::dispatch::Scene::CityRoad),
+                unit: Some("cgw".into()),
             }),
         },
         Event::Answered {
@@ -897,6 +899,12 @@ fn every_event() -> Vec<Event> {
             assisting_units: vec!["110108007".into()],
             note: note.clone(),
             deadlines: deadlines.clone(),
+            routing: Some(jiesu_core::dispatch::RoutedBy {
+                rules_version: 2,
+                rule: Some("road-facilities".into()),
+                proposed_unit: Some(unit()),
+                automatic: true,
+            }),
         },
         Event::Acknowledged {
             unit: unit(),
@@ -906,7 +914,10 @@ fn every_event() -> Vec<Event> {
             unit: unit(),
             reason: "不属本单位职责".into(),
         },
-        Event::ReturnUpheld { note: note.clone() },
+        Event::ReturnUpheld {
+            note: note.clone(),
+            flagged_rule: Some("park-facilities".into()),
+        },
         Event::ReturnRefused { note: note.clone() },
         Event::ExtensionRequested {
             days: 5,
@@ -971,6 +982,10 @@ fn every_event() -> Vec<Event> {
             note: note.clone(),
             handle_by: Some(at),
         },
+        Event::ConsultationRequested {
+            units: vec!["cgw".into(), "ylj".into()],
+            note: note.clone(),
+        },
     ];
     // A new kind of event stops this from compiling until it is listed above.
     for event in &events {
@@ -997,7 +1012,8 @@ fn every_event() -> Vec<Event> {
             | Event::Overdue { .. }
             | Event::Merged { .. }
             | Event::WaitingForCaller { .. }
-            | Event::Resumed { .. } => {}
+            | Event::Resumed { .. }
+            | Event::ConsultationRequested { .. } => {}
         }
     }
     events

@@ -336,11 +336,9 @@ async fn rules(
 /// A rule set as an admin sends it: the version is given by the server.
 #[derive(Deserialize)]
 struct NewRules {
-    #[serde(default)]
+    // Required, so that a forgotten list is a 422 rather than every such rule gone.
     leaves: Vec<jiesu_core::dispatch::LeafRule>,
-    #[serde(default)]
     scenes: Vec<jiesu_core::dispatch::SceneRule>,
-    #[serde(default)]
     responsibilities: Vec<jiesu_core::dispatch::Responsibility>,
     #[serde(default = "yes")]
     first_receiver_responsibility: bool,
