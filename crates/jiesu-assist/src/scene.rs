@@ -19,6 +19,7 @@ const CUES: &[(&str, Option<Scene>)] = &[
     ("物业", Some(Scene::ResidentialCompound)),
     ("马路", Some(Scene::CityRoad)),
     ("路口", Some(Scene::CityRoad)),
+    ("交叉口", Some(Scene::CityRoad)),
     ("大街", Some(Scene::CityRoad)),
     ("路边", Some(Scene::CityRoad)),
     ("道路", Some(Scene::CityRoad)),
