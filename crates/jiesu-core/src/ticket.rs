@@ -8,6 +8,7 @@
 
 use crate::calendar::Span;
 use crate::directory::Directory;
+use crate::dispatch::RoutedBy;
 use crate::privacy::{HIDDEN_NAME, mask_phone};
 use crate::reference::DivisionLevel;
 use crate::role::{Actor, Role};
@@ -297,6 +298,12 @@ pub struct Proposal {
     /// Why, in a few words an agent reads (the names and cues found).
     #[serde(default)]
     pub reasons: Vec<String>,
+    /// Proposed scene (where the problem is), when the text says it clearly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scene: Option<crate::dispatch::Scene>,
+    /// Proposed lead unit, from the dispatch rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
 }
 
 /// A request to change a ticket. The shell adds who and when.
@@ -337,6 +344,9 @@ pub enum Command {
         assisting_units: Vec<String>,
         /// Instructions for the unit.
         note: Option<String>,
+        /// What the dispatch rules proposed (filled in by the server, never by clients).
+        #[serde(default, skip_deserializing)]
+        routing: Option<RoutedBy>,
     },
     /// 签收: the lead unit accepts the ticket.
     Acknowledge,
@@ -355,6 +365,19 @@ pub enum Command {
         #[serde(default)]
         assisting_units: Vec<String>,
         /// Reviewer's note.
+        note: Option<String>,
+        /// When upholding: mark the rule that routed the ticket as misrouting.
+        #[serde(default)]
+        flag_rule: bool,
+        /// What the dispatch rules proposed for the re-dispatch (filled in by the server).
+        #[serde(default, skip_deserializing)]
+        routing: Option<RoutedBy>,
+    },
+    /// 会商: invite several units to a joint consultation on a hard ticket.
+    Consult {
+        /// The units invited (1 to 10).
+        units: Vec<String>,
+        /// What is to be settled.
         note: Option<String>,
     },
     /// 延期申请: the lead unit asks for more time.
@@ -474,6 +497,8 @@ wire_enum! {
         WaitForCaller = "wait_for_caller",
         /// [`Command::Resume`].
         Resume = "resume",
+        /// [`Command::Consult`].
+        Consult = "consult",
     }
 }
 
@@ -486,6 +511,7 @@ impl CommandKind {
             Receive => &[Agent, Dispatcher, Supervisor, Admin],
             Answer | Callback => &[Agent, Admin],
             Dispatch | Review | Transfer | Merge => &[Dispatcher, Admin],
+            Consult => &[Dispatcher, Supervisor, Admin],
             Acknowledge | Return | RequestExtension | Reply | WaitForCaller | Resume => {
                 &[Unit, Admin]
             }
@@ -531,6 +557,7 @@ impl Command {
             Command::CheckTime => CommandKind::CheckTime,
             Command::WaitForCaller { .. } => CommandKind::WaitForCaller,
             Command::Resume { .. } => CommandKind::Resume,
+            Command::Consult { .. } => CommandKind::Consult,
         }
     }
 }
@@ -546,6 +573,7 @@ pub const TRANSITIONS: &[(Status, CommandKind, &[Status])] = {
         (S::Received, C::Escalate, &[S::Received]),
         (S::Received, C::Merge, &[S::Merged]),
         (S::Received, C::Close, &[S::Closed]),
+        (S::Received, C::Consult, &[S::Received]),
         (
             S::Answered,
             C::Callback,
@@ -560,10 +588,12 @@ pub const TRANSITIONS: &[(Status, CommandKind, &[Status])] = {
         (S::Dispatched, C::Merge, &[S::Merged]),
         (S::Dispatched, C::Close, &[S::Closed]),
         (S::Dispatched, C::CheckTime, &[S::Dispatched]),
+        (S::Dispatched, C::Consult, &[S::Dispatched]),
         (S::Returned, C::Review, &[S::Dispatched]),
         (S::Returned, C::Supervise, &[S::Returned]),
         (S::Returned, C::Escalate, &[S::Returned]),
         (S::Returned, C::Close, &[S::Closed]),
+        (S::Returned, C::Consult, &[S::Returned]),
         (S::InProgress, C::RequestExtension, &[S::InProgress]),
         (S::InProgress, C::DecideExtension, &[S::InProgress]),
         (S::InProgress, C::Reply, &[S::Replied]),
@@ -574,6 +604,7 @@ pub const TRANSITIONS: &[(Status, CommandKind, &[Status])] = {
         (S::InProgress, C::CheckTime, &[S::InProgress]),
         (S::InProgress, C::WaitForCaller, &[S::InProgress]),
         (S::InProgress, C::Resume, &[S::InProgress]),
+        (S::InProgress, C::Consult, &[S::InProgress]),
         (
             S::Replied,
             C::Callback,
@@ -589,6 +620,7 @@ pub const TRANSITIONS: &[(Status, CommandKind, &[Status])] = {
         (S::Reopened, C::Escalate, &[S::Reopened]),
         (S::Reopened, C::Close, &[S::Closed]),
         (S::Reopened, C::CheckTime, &[S::Reopened]),
+        (S::Reopened, C::Consult, &[S::Reopened]),
     ]
 };
 
@@ -645,6 +677,9 @@ pub enum Event {
         /// The time limits the unit is held to (when time limits are in force).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         deadlines: Option<Deadlines>,
+        /// The dispatch rules' version and rule behind this dispatch.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        routing: Option<RoutedBy>,
     },
     /// The lead unit accepted.
     Acknowledged {
@@ -665,6 +700,9 @@ pub enum Event {
     ReturnUpheld {
         /// Reviewer's note.
         note: Option<String>,
+        /// The rule the reviewer flagged as misrouting (`manual` for a hand-picked unit).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        flagged_rule: Option<String>,
     },
     /// The reviewer refused the return: the same unit handles it.
     ReturnRefused {
@@ -791,6 +829,13 @@ pub enum Event {
         /// The master ticket.
         master_id: TicketId,
     },
+    /// 会商 units invited to a joint consultation.
+    ConsultationRequested {
+        /// The units invited.
+        units: Vec<String>,
+        /// What is to be settled.
+        note: Option<String>,
+    },
 }
 
 impl Event {
@@ -820,6 +865,7 @@ impl Event {
             Event::WaitingForCaller { .. } => "waiting_for_caller",
             Event::Resumed { .. } => "resumed",
             Event::Overdue { .. } => "overdue",
+            Event::ConsultationRequested { .. } => "consultation_requested",
         }
     }
 }
@@ -901,6 +947,12 @@ pub struct Ticket {
     /// What the assistant proposed when the ticket was recorded.
     #[serde(default)]
     pub proposal: Option<Proposal>,
+    /// The dispatch rules' version and rule behind the current lead unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routed_by: Option<RoutedBy>,
+    /// 会商 units invited to a joint consultation.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub consultation_units: Vec<String>,
 }
 
 /// 等待诉求人 a wait on the caller.
@@ -1004,9 +1056,11 @@ impl Ticket {
             || (self.handle_clock_runs() && self.handle_timeliness == Timeliness::Overdue)
     }
 
-    /// Whether `unit` is the lead or an assisting unit.
+    /// Whether `unit` is the lead or an assisting unit, or invited to its consultation.
     pub fn involves_unit(&self, unit: &str) -> bool {
-        self.lead_unit.as_deref() == Some(unit) || self.assisting_units.iter().any(|u| u == unit)
+        self.lead_unit.as_deref() == Some(unit)
+            || self.assisting_units.iter().any(|u| u == unit)
+            || self.consultation_units.iter().any(|u| u == unit)
     }
 }
 
@@ -1163,6 +1217,7 @@ pub fn decide(
             lead_unit,
             assisting_units,
             note: n,
+            routing,
         } => {
             check_units(dir, lead_unit, "lead_unit", assisting_units)?;
             vec![Event::Dispatched {
@@ -1170,6 +1225,7 @@ pub fn decide(
                 assisting_units: assisting_units.clone(),
                 note: note(n, "note")?,
                 deadlines: fresh_deadlines(ticket, at, dir),
+                routing: routing.clone(),
             }]
         }
         Command::Acknowledge => vec![Event::Acknowledged {
@@ -1185,9 +1241,17 @@ pub fn decide(
             redispatch_to,
             assisting_units,
             note: n,
+            flag_rule,
+            routing,
         } => {
             let n = note(n, "note")?;
             match decision {
+                ReviewDecision::Refuse if *flag_rule => {
+                    return Err(invalid(
+                        "flag_rule",
+                        "only an upheld return can flag the rule that routed the ticket",
+                    ));
+                }
                 ReviewDecision::Refuse => vec![Event::ReturnRefused { note: n }],
                 ReviewDecision::Uphold => {
                     let Some(to) = redispatch_to.as_deref() else {
@@ -1203,13 +1267,24 @@ pub fn decide(
                             "must differ from the unit that returned the ticket",
                         ));
                     }
+                    let flagged_rule = flag_rule.then(|| {
+                        ticket
+                            .routed_by
+                            .as_ref()
+                            .and_then(|r| r.rule.clone())
+                            .unwrap_or_else(|| "manual".into())
+                    });
                     vec![
-                        Event::ReturnUpheld { note: n },
+                        Event::ReturnUpheld {
+                            note: n,
+                            flagged_rule,
+                        },
                         Event::Dispatched {
                             lead_unit: to.to_string(),
                             assisting_units: assisting_units.clone(),
                             note: None,
                             deadlines: moved_deadlines(ticket, at, dir),
+                            routing: routing.clone(),
                         },
                     ]
                 }
@@ -1377,6 +1452,21 @@ pub fn decide(
         Command::Close { reason } => vec![Event::Closed {
             reason: Some(required("reason", reason, MAX_SHORT)?),
         }],
+        Command::Consult { units, note: n } => {
+            if units.is_empty() || units.len() > 10 {
+                return Err(invalid("units", "must name 1 to 10 units"));
+            }
+            for (i, u) in units.iter().enumerate() {
+                check_unit(dir, &format!("units[{i}]"), u)?;
+                if units[..i].contains(u) {
+                    return Err(invalid(&format!("units[{i}]"), "is named twice"));
+                }
+            }
+            vec![Event::ConsultationRequested {
+                units: units.clone(),
+                note: note(n, "note")?,
+            }]
+        }
     };
     Ok(events)
 }
@@ -1573,6 +1663,8 @@ pub fn evolve(state: Option<Ticket>, record: &EventRecord) -> Option<Ticket> {
             replied_at: None,
             waiting: None,
             proposal: proposal.clone(),
+            routed_by: None,
+            consultation_units: Vec::new(),
         });
     }
     let mut t = state?;
@@ -1589,11 +1681,13 @@ pub fn evolve(state: Option<Ticket>, record: &EventRecord) -> Option<Ticket> {
             lead_unit,
             assisting_units,
             deadlines,
+            routing,
             ..
         } => {
             t.status = Status::Dispatched;
             t.lead_unit = Some(lead_unit.clone());
             t.assisting_units = assisting_units.clone();
+            t.routed_by = routing.clone();
             t.set_deadlines(deadlines);
         }
         Event::Acknowledged { .. } => t.status = Status::InProgress,
@@ -1601,6 +1695,7 @@ pub fn evolve(state: Option<Ticket>, record: &EventRecord) -> Option<Ticket> {
         Event::ReturnUpheld { .. } => {
             t.lead_unit = None;
             t.assisting_units.clear();
+            t.routed_by = None;
         }
         Event::ReturnRefused { .. } => t.status = Status::Dispatched,
         Event::ExtensionRequested { days, .. } => t.extension_pending = Some(*days),
@@ -1653,6 +1748,7 @@ pub fn evolve(state: Option<Ticket>, record: &EventRecord) -> Option<Ticket> {
             t.waiting = None;
             t.status = Status::Dispatched;
             t.lead_unit = Some(to_unit.clone());
+            t.routed_by = None;
             t.assisting_units.retain(|u| u != to_unit);
             t.extension_pending = None;
         }
@@ -1688,6 +1784,13 @@ pub fn evolve(state: Option<Ticket>, record: &EventRecord) -> Option<Ticket> {
         Event::Merged { master_id } => {
             t.status = Status::Merged;
             t.master_id = Some(master_id.clone());
+        }
+        Event::ConsultationRequested { units, .. } => {
+            for u in units {
+                if !t.consultation_units.contains(u) {
+                    t.consultation_units.push(u.clone());
+                }
+            }
         }
     }
     Some(t)

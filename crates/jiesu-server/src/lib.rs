@@ -86,6 +86,8 @@ pub struct AppState {
     pub assistant: Arc<Assistant>,
     /// The knowledge base's search index and the notices pushed to agents.
     pub knowledge: Arc<knowledge::Knowledge>,
+    /// 派单规则 the dispatch rules in force.
+    pub dispatch: Arc<api::dispatch::Rules>,
 }
 
 /// 坐席智能助手 what the assistant reads text with.
@@ -238,6 +240,8 @@ impl Assistant {
                 .first()
                 .and_then(|t| t["code"].as_str().map(String::from)),
             reasons,
+            scene: None,
+            unit: None,
         }
     }
 }
@@ -294,6 +298,7 @@ impl AppState {
         {
             tracing::info!("knowledge-base search index rebuilt from the database");
         }
+        let dispatch = Arc::new(api::dispatch::Rules::load(&store).await?);
         let state = AppState {
             intake: IntakeQueue::start(store.clone()),
             store,
@@ -304,6 +309,7 @@ impl AppState {
             edits: Arc::default(),
             assistant,
             knowledge: Arc::new(knowledge),
+            dispatch,
         };
         let (policies, calendar) = state.load_time_limits().await?;
         state.set_time_limits(policies, calendar);
@@ -373,6 +379,7 @@ pub fn app(state: AppState) -> Router {
                 .merge(api::knowledge::routes())
                 .merge(api::notices::routes())
                 .merge(api::selfservice::routes())
+                .merge(api::dispatch::routes())
                 .fallback(api::not_found),
         )
         .layer(axum::middleware::map_response(json_errors))

@@ -332,12 +332,7 @@ async fn an_entry_lives_edits_show_at_once_and_retired_entries_are_never_answere
         .await;
     assert_eq!(answered["status"], "answered");
     let events = w
-        .ok(
-            "agent",
-            "GET",
-            &format!("/api/v1/tickets/{ticket}"),
-            None,
-        )
+        .ok("agent", "GET", &format!("/api/v1/tickets/{ticket}"), None)
         .await;
     let last = events["events"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["details"]["entry_version"], 4, "{last}");

@@ -675,6 +675,13 @@ fn every_route_and_action_is_documented() {
         ("/api/v1/calendar/{year}", "put"),
         ("/api/v1/callbacks", "get"),
         ("/api/v1/reports/rates", "get"),
+        ("/api/v1/dispatch/rules", "get"),
+        ("/api/v1/dispatch/rules", "put"),
+        ("/api/v1/dispatch/rules/versions", "get"),
+        ("/api/v1/dispatch/explain", "post"),
+        ("/api/v1/dispatch/queue", "get"),
+        ("/api/v1/dispatch/returns", "get"),
+        ("/api/v1/reports/returns", "get"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),
@@ -885,7 +892,9 @@ fn every_event() -> Vec<Event> {
                 street_code: Some("110108007".into()),
                 urgency: jiesu_core::Urgency::Normal,
                 category_code: None,
-                reasons: vec!["北下关".into()],
+                reasons: vec!["北下关".into(), "路口".into()],
+                scene: Some(jiesu_core::dispatch::Scene::CityRoad),
+                unit: Some("cgw".into()),
             }),
         },
         Event::Answered {
@@ -898,6 +907,12 @@ fn every_event() -> Vec<Event> {
             assisting_units: vec!["110108007".into()],
             note: note.clone(),
             deadlines: deadlines.clone(),
+            routing: Some(jiesu_core::dispatch::RoutedBy {
+                rules_version: 2,
+                rule: Some("road-facilities".into()),
+                proposed_unit: Some(unit()),
+                automatic: true,
+            }),
         },
         Event::Acknowledged {
             unit: unit(),
@@ -907,7 +922,10 @@ fn every_event() -> Vec<Event> {
             unit: unit(),
             reason: "不属本单位职责".into(),
         },
-        Event::ReturnUpheld { note: note.clone() },
+        Event::ReturnUpheld {
+            note: note.clone(),
+            flagged_rule: Some("park-facilities".into()),
+        },
         Event::ReturnRefused { note: note.clone() },
         Event::ExtensionRequested {
             days: 5,
@@ -972,6 +990,10 @@ fn every_event() -> Vec<Event> {
             note: note.clone(),
             handle_by: Some(at),
         },
+        Event::ConsultationRequested {
+            units: vec!["cgw".into(), "ylj".into()],
+            note: note.clone(),
+        },
     ];
     // A new kind of event stops this from compiling until it is listed above.
     for event in &events {
@@ -998,7 +1020,8 @@ fn every_event() -> Vec<Event> {
             | Event::Overdue { .. }
             | Event::Merged { .. }
             | Event::WaitingForCaller { .. }
-            | Event::Resumed { .. } => {}
+            | Event::Resumed { .. }
+            | Event::ConsultationRequested { .. } => {}
         }
     }
     events
@@ -1734,4 +1757,149 @@ async fn sign_out_ends_the_token() {
     assert!(media_types(&doc, op, "204").contains(&content_type(&out.headers)));
     let again = send(&t.app, Method::GET, "/api/v1/me", token, None, &[]).await;
     assert_eq!(again.status, StatusCode::UNAUTHORIZED);
+}
+
+/// A routing as answered has the documented shape, each rule considered too.
+fn check_routing(doc: &Value, routing: &Value, what: &str) {
+    check_shape(schema(doc, "Routing"), routing, what);
+    let outcomes = enum_of(doc, "RuleOutcome");
+    let kinds = enum_of(doc, "RuleKind");
+    let item = &schema(doc, "Routing")["properties"]["considered"]["items"];
+    for c in routing["considered"].as_array().expect("considered") {
+        check_shape(item, c, &format!("{what}.considered"));
+        assert!(outcomes.contains(c["outcome"].as_str().expect("outcome")));
+        assert!(kinds.contains(c["kind"].as_str().expect("kind")));
+    }
+}
+
+/// The dispatch answers follow the document: the rules and their versions, the explanation,
+/// an automatic dispatch, the queues, a consultation and the return report.
+#[tokio::test]
+async fn dispatch_rules_queues_and_reports_follow_the_document() {
+    let doc = document();
+    let t = test_app().await;
+    let token = Some(t.token.as_str());
+    let call = async |method: Method, uri: &str, body: Option<&Value>| {
+        let answer = send(&t.app, method.clone(), uri, token, body, &[]).await;
+        assert!(
+            answer.status.is_success(),
+            "{method} {uri}: {}",
+            answer.body
+        );
+        answer.body
+    };
+
+    let rules = call(Method::GET, "/api/v1/dispatch/rules", None).await;
+    check_shape(schema(&doc, "RuleSet"), &rules, "RuleSet");
+    let scene_rule = schema(&doc, "SceneRule");
+    for s in rules["scenes"].as_array().expect("scenes") {
+        check_shape(scene_rule, s, "SceneRule");
+    }
+    let explain = example(&doc, "/api/v1/dispatch/explain", "street_light");
+    let e = call(Method::POST, "/api/v1/dispatch/explain", Some(&explain)).await;
+    check_shape(schema(&doc, "ExplainAnswer"), &e, "ExplainAnswer");
+    check_shape(schema(&doc, "SceneReading"), &e["scene"], "SceneReading");
+    check_routing(&doc, &e["routing"], "ExplainAnswer.routing");
+    let documented = response_example(&doc, "post", "/api/v1/dispatch/explain", "200", "");
+    assert_eq!(
+        documented["routing"]["lead_unit"],
+        e["routing"]["lead_unit"]
+    );
+    check_shape(schema(&doc, "ExplainAnswer"), &documented, "example");
+
+    let body = example_of(&doc, "put", "/api/v1/dispatch/rules", "street_light");
+    check_shape(schema(&doc, "RuleSetBody"), &body, "RuleSetBody");
+    let v2 = call(Method::PUT, "/api/v1/dispatch/rules", Some(&body)).await;
+    check_shape(schema(&doc, "RuleSet"), &v2, "RuleSet");
+    check_shape(schema(&doc, "LeafRule"), &v2["leaves"][0], "LeafRule");
+    check_shape(
+        schema(&doc, "Responsibility"),
+        &v2["responsibilities"][0],
+        "Responsibility",
+    );
+    let versions = call(Method::GET, "/api/v1/dispatch/rules/versions", None).await;
+    check_shape(
+        schema(&doc, "RuleSetVersions"),
+        &versions,
+        "RuleSetVersions",
+    );
+    let version = &schema(&doc, "RuleSetVersions")["properties"]["items"]["items"];
+    for v in versions["items"].as_array().expect("items") {
+        check_shape(version, v, "RuleSetVersions.items");
+    }
+
+    // The street-light example names a road: with the switch on it goes out at once.
+    let intake = example(&doc, "/api/v1/tickets", "street_light");
+    let created = call(Method::POST, "/api/v1/tickets", Some(&intake)).await;
+    check_ticket(&doc, &created);
+    assert_eq!(created["status"], "dispatched", "{created}");
+    check_shape(schema(&doc, "RoutedBy"), &created["routed_by"], "RoutedBy");
+    let mut doubtful = intake.clone();
+    doubtful["title"] = json!("路灯不亮");
+    doubtful["content"] = json!("路灯不亮，晚上很黑");
+    doubtful["address"] = json!("北下关");
+    let waiting = call(Method::POST, "/api/v1/tickets", Some(&doubtful)).await;
+    assert_eq!(waiting["status"], "received");
+    let queue = call(Method::GET, "/api/v1/dispatch/queue", None).await;
+    check_shape(schema(&doc, "DispatchQueue"), &queue, "DispatchQueue");
+    let item = &schema(&doc, "DispatchQueue")["properties"]["items"]["items"];
+    for i in queue["items"].as_array().expect("items") {
+        check_shape(item, i, "DispatchQueue.items");
+        check_ticket(&doc, &i["ticket"]);
+        check_routing(&doc, &i["routing"], "DispatchQueue.routing");
+    }
+
+    let id = waiting["id"].as_str().expect("id");
+    let act = async |action: &str, body: Value| {
+        let ticket = call(
+            Method::POST,
+            &format!("/api/v1/tickets/{id}/{action}"),
+            Some(&body),
+        )
+        .await;
+        check_ticket(&doc, &ticket);
+        ticket
+    };
+    act("dispatch", json!({"lead_unit": "cgw"})).await;
+    act("return", json!({"reason": "在小区内"})).await;
+    let consult = example(&doc, "/api/v1/tickets/{id}/consult", "street_light");
+    act("consult", consult).await;
+    let returns = call(Method::GET, "/api/v1/dispatch/returns", None).await;
+    check_shape(schema(&doc, "ReturnQueue"), &returns, "ReturnQueue");
+    let item = &schema(&doc, "ReturnQueue")["properties"]["items"]["items"];
+    let first = &returns["items"][0];
+    check_shape(item, first, "ReturnQueue.items");
+    check_shape(schema(&doc, "RoutedBy"), &first["routed_by"], "RoutedBy");
+    check_routing(&doc, &first["redispatch"], "ReturnQueue.redispatch");
+    act(
+        "review",
+        json!({"decision": "uphold", "redispatch_to": "110108007", "flag_rule": true}),
+    )
+    .await;
+    let detail = call(Method::GET, &format!("/api/v1/tickets/{id}"), None).await;
+    check_events(&doc, &detail["events"]);
+
+    check_query(
+        &doc,
+        "get",
+        "/api/v1/reports/returns?from=2020-01-01&to=2020-12-31",
+    );
+    let today = t
+        .state
+        .clock
+        .now()
+        .with_timezone(&jiesu_core::china_offset());
+    let report = call(
+        Method::GET,
+        &format!("/api/v1/reports/returns?to={}", today.format("%Y-%m-%d")),
+        None,
+    )
+    .await;
+    check_shape(schema(&doc, "ReturnReport"), &report, "ReturnReport");
+    for row in report["by_unit"].as_array().expect("by_unit") {
+        check_shape(schema(&doc, "ReturnRow"), row, "ReturnRow");
+    }
+    assert!(report["by_rule"].as_array().expect("by_rule").len() >= 2);
+    let documented = response_example(&doc, "get", "/api/v1/reports/returns", "200", "");
+    check_shape(schema(&doc, "ReturnReport"), &documented, "example");
 }

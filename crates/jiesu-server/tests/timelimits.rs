@@ -486,6 +486,7 @@ async fn a_generated_month_gives_the_rates_the_generator_knows() {
             lead_unit: unit.into(),
             assisting_units: vec![],
             note: None,
+            routing: None,
         };
         appends.push(step(&mut t, dispatch, &admin, at));
         truth.entry(unit).or_default().dispatched += 1;
@@ -611,6 +612,7 @@ async fn a_generated_month_gives_the_rates_the_generator_knows() {
         lead_unit: "cgw".into(),
         assisting_units: vec![],
         note: None,
+        routing: None,
     };
     let (r1, t1) = execute(Some(t), &dispatch, &admin, eve, directory.as_ref()).unwrap();
     store.append(t.version, &r1, &t1).await.unwrap();

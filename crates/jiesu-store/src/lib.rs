@@ -19,6 +19,7 @@ pub use sqlite::SqliteStore;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use jiesu_core::calendar::YearSchedule;
+use jiesu_core::dispatch::RuleSet;
 use jiesu_core::timelimit::PolicySet;
 use jiesu_core::{
     Actor, CatalogNode, Division, EventRecord, Intake, Role, Status, Ticket, TicketId, Unit,
@@ -159,6 +160,19 @@ pub struct Reference {
     pub catalog: Vec<CatalogNode>,
 }
 
+/// One saved version of the dispatch rules, with who saved it, when and why.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RuleSetVersion {
+    /// The rules (their `version` is this version).
+    pub rules: RuleSet,
+    /// When it was saved.
+    pub created_at: DateTime<Utc>,
+    /// Who saved it.
+    pub created_by: String,
+    /// Why, as the admin said.
+    pub note: Option<String>,
+}
+
 /// Everything jiesu keeps, in domain terms.
 #[async_trait]
 pub trait Store: KnowledgeStore + Send + Sync + 'static {
@@ -235,6 +249,17 @@ pub trait Store: KnowledgeStore + Send + Sync + 'static {
     async fn calendar_years(&self) -> StoreResult<Vec<YearSchedule>>;
     /// Saves (replaces) one calendar year.
     async fn save_calendar_year(&self, year: &YearSchedule, by: &str) -> StoreResult<()>;
+
+    /// 派单规则: every saved version of the dispatch rules, oldest first.
+    async fn dispatch_rule_versions(&self) -> StoreResult<Vec<RuleSetVersion>>;
+    /// Saves a new version of the dispatch rules; [`StoreError::Conflict`] if the version
+    /// exists.
+    async fn save_dispatch_rules(
+        &self,
+        rules: &RuleSet,
+        by: &str,
+        note: Option<&str>,
+    ) -> StoreResult<()>;
 
     /// Creates a user; [`StoreError::Conflict`] when the name is taken.
     async fn create_user(&self, user: &User) -> StoreResult<()>;

@@ -9,12 +9,13 @@
 mod knowledge;
 
 use crate::{
-    Append, Created, NewTicket, Reference, Store, StoreError, StoreResult, TicketFilter,
-    TicketPage, User, from_millis, millis,
+    Append, Created, NewTicket, Reference, RuleSetVersion, Store, StoreError, StoreResult,
+    TicketFilter, TicketPage, User, from_millis, millis,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use jiesu_core::calendar::YearSchedule;
+use jiesu_core::dispatch::RuleSet;
 use jiesu_core::timelimit::PolicySet;
 use jiesu_core::{
     CatalogNode, Division, DivisionLevel, Event, EventRecord, Role, Ticket, TicketId, Unit,
@@ -231,7 +232,13 @@ async fn set_ticket_units(
         .bind(&id.0)
         .execute(&mut **tx)
         .await?;
-    let units: Vec<&String> = t.lead_unit.iter().chain(&t.assisting_units).collect();
+    let mut units: Vec<&String> = t.lead_unit.iter().chain(&t.assisting_units).collect();
+    // Units invited to a consultation see the ticket too.
+    for u in &t.consultation_units {
+        if !units.contains(&u) {
+            units.push(u);
+        }
+    }
     if units.is_empty() {
         return Ok(());
     }
@@ -845,6 +852,50 @@ impl Store for SqliteStore {
         .bind(by)
         .execute(&self.write)
         .await?;
+        Ok(())
+    }
+
+    async fn dispatch_rule_versions(&self) -> StoreResult<Vec<RuleSetVersion>> {
+        let rows: Vec<(String, i64, String, Option<String>)> = sqlx::query_as(
+            "SELECT body, created_at, created_by, note FROM dispatch_rule_sets ORDER BY version",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter()
+            .map(|(body, at, by, note)| {
+                Ok(RuleSetVersion {
+                    rules: serde_json::from_str(&body)?,
+                    created_at: from_millis(at)?,
+                    created_by: by,
+                    note,
+                })
+            })
+            .collect()
+    }
+
+    async fn save_dispatch_rules(
+        &self,
+        rules: &RuleSet,
+        by: &str,
+        note: Option<&str>,
+    ) -> StoreResult<()> {
+        let result = sqlx::query(
+            "INSERT INTO dispatch_rule_sets (version, body, created_at, created_by, note) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (version) DO NOTHING",
+        )
+        .bind(i64::from(rules.version))
+        .bind(serde_json::to_string(rules)?)
+        .bind(millis(chrono::Utc::now()))
+        .bind(by)
+        .bind(note)
+        .execute(&self.write)
+        .await?;
+        if result.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!(
+                "dispatch rules version {} already exists",
+                rules.version
+            )));
+        }
         Ok(())
     }
 

@@ -303,6 +303,7 @@ async fn scanner(total: usize, due: usize) -> anyhow::Result<()> {
                 lead_unit: units[k % units.len()].into(),
                 assisting_units: vec![],
                 note: None,
+                routing: None,
             };
             let (records, state) = execute(
                 Some(&c.ticket),

@@ -44,6 +44,7 @@ fn dispatch(unit: &str) -> Command {
         lead_unit: unit.into(),
         assisting_units: vec![],
         note: None,
+        routing: None,
     }
 }
 
@@ -122,7 +123,7 @@ fn stories() -> Vec<Story> {
         s("噪音扰民", "夜间施工噪音扰民，晚上十一点后仍在施工。", ("蒋女士", "13911113333"), "110108007", vec![
             ("dispatcher1", dispatch("cgw")),
             ("cgw1", Return { reason: "该工地属区住建委监管".into() }),
-            ("dispatcher1", Review { decision: ReviewDecision::Refuse, redispatch_to: None, assisting_units: vec![], note: Some("夜间施工噪音属城管执法职责清单".into()) }),
+            ("dispatcher1", Review { decision: ReviewDecision::Refuse, redispatch_to: None, assisting_units: vec![], flag_rule: false, routing: None, note: Some("夜间施工噪音属城管执法职责清单".into()) }),
         ]),
     ]
 }

@@ -243,8 +243,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Eval {
             command: EvalCmd::Merges { data, pairs },
         } => {
-            let report = jiesu_cluster::eval::pair_precision(&data, &pairs)
-                .with_context(|| format!("data: {} / pairs: {}", data.display(), pairs.display()))?;
+            let report = jiesu_cluster::eval::pair_precision(&data, &pairs).with_context(|| {
+                format!("data: {} / pairs: {}", data.display(), pairs.display())
+            })?;
             println!("{report}");
             Ok(())
         }

@@ -99,6 +99,7 @@ fn dispatch(unit: &str) -> Command {
         lead_unit: unit.into(),
         assisting_units: vec![],
         note: None,
+        routing: None,
     }
 }
 
@@ -248,6 +249,8 @@ fn upheld_return_goes_to_another_unit() {
             redispatch_to: Some("swj".into()),
             assisting_units: vec![],
             note: None,
+            flag_rule: false,
+            routing: None,
         },
     ]);
     let t = t.unwrap();
@@ -268,6 +271,8 @@ fn refused_return_stays_with_the_unit() {
             redispatch_to: None,
             assisting_units: vec![],
             note: Some("职责清单内".into()),
+            flag_rule: false,
+            routing: None,
         },
     ]);
     let t = t.unwrap();
@@ -360,7 +365,8 @@ fn available_actions_follow_role_lead_unit_and_guards() {
         [
             CommandKind::Supervise,
             CommandKind::Escalate,
-            CommandKind::Close
+            CommandKind::Close,
+            CommandKind::Consult
         ]
     );
     let ask = Command::RequestExtension {
@@ -445,7 +451,8 @@ fn any_command() -> impl Strategy<Value = Command> {
         unit.clone().prop_map(|u| Command::Dispatch {
             lead_unit: u,
             assisting_units: vec![],
-            note: None
+            note: None,
+            routing: None,
         }),
         Just(Command::Acknowledge),
         text.clone().prop_map(|reason| Command::Return { reason }),
@@ -457,7 +464,9 @@ fn any_command() -> impl Strategy<Value = Command> {
             },
             redispatch_to: to,
             assisting_units: vec![],
-            note: None
+            note: None,
+            flag_rule: false,
+            routing: None,
         }),
         (0u32..40, text.clone())
             .prop_map(|(days, reason)| Command::RequestExtension { days, reason }),

@@ -88,6 +88,7 @@ impl Clocked {
                 lead_unit: "cgw".into(),
                 assisting_units: vec![],
                 note: None,
+                routing: None,
             },
             at,
         );

@@ -2,6 +2,7 @@
 
 pub mod assist;
 pub mod callbacks;
+pub mod dispatch;
 pub mod health;
 pub mod knowledge;
 pub mod limits;

@@ -112,7 +112,9 @@ async fn create(
             intake.title.as_deref().unwrap_or_default(),
             intake.content
         );
-        Some(state.assistant.propose(&text))
+        let mut proposal = state.assistant.propose(&text);
+        crate::api::dispatch::complete_proposal(&state, &mut proposal, &text);
+        Some(proposal)
     } else {
         None
     };
@@ -134,8 +136,13 @@ async fn create(
             created.ticket.number
         )));
     }
-    let location = format!("/api/v1/tickets/{}", created.ticket.id);
-    let mut response = (StatusCode::CREATED, Json(view(created.ticket, &who))).into_response();
+    let ticket = if created.existed {
+        created.ticket
+    } else {
+        crate::api::dispatch::auto_dispatch(&state, created.ticket).await?
+    };
+    let location = format!("/api/v1/tickets/{}", ticket.id);
+    let mut response = (StatusCode::CREATED, Json(view(ticket, &who))).into_response();
     if let Ok(v) = HeaderValue::from_str(&location) {
         response.headers_mut().insert("location", v);
     }
@@ -339,6 +346,7 @@ async fn act(
     who.require(kind.roles(), kind.as_str())?;
     let mut ticket = visible(&state, &who, &id).await?;
     let command = command(&state, kind, &body).await?;
+    let command = crate::api::dispatch::routed(&state, &ticket, command).await?;
     let actor = who.0.actor();
     for _ in 0..RETRIES {
         let now = state.clock.now();

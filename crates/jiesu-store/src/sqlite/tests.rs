@@ -186,6 +186,7 @@ async fn stale_append_conflicts_and_changes_nothing() {
         lead_unit: u.into(),
         assisting_units: vec![],
         note: None,
+        routing: None,
     };
     let (records, next) = execute(Some(&t), &dispatch("cgw"), &admin, Utc::now(), &dir).unwrap();
     store.append(t.version, &records, &next).await.unwrap();
@@ -404,4 +405,35 @@ async fn two_tickets_cannot_be_merged_into_each_other() {
         store.ticket(&b.id.0).await.unwrap().status,
         Status::Received
     );
+}
+
+#[tokio::test]
+async fn dispatch_rule_versions_are_kept_with_who_and_why_and_never_changed() {
+    let (_dir, store) = open().await;
+    assert!(store.dispatch_rule_versions().await.unwrap().is_empty());
+    let mut rules = jiesu_core::dispatch::RuleSet::defaults();
+    store
+        .save_dispatch_rules(&rules, "system", None)
+        .await
+        .unwrap();
+    rules.version = 2;
+    rules.scenes.pop();
+    store
+        .save_dispatch_rules(&rules, "admin", Some("市场场景改由街道负责"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.save_dispatch_rules(&rules, "admin", None).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let versions = store.dispatch_rule_versions().await.unwrap();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[1].rules, rules);
+    assert_eq!(versions[1].created_by, "admin");
+    assert_eq!(versions[1].note.as_deref(), Some("市场场景改由街道负责"));
+    assert_eq!(versions[0].rules.scenes.len(), 5);
+    let changed = sqlx::query("UPDATE dispatch_rule_sets SET created_by = 'x'")
+        .execute(&store.write)
+        .await;
+    assert!(changed.is_err(), "the audit is append-only");
 }
