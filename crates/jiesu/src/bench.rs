@@ -37,6 +37,15 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 1_000)]
         due: usize,
     },
+    /// Knowledge-base search: latency over many entries grown from real official replies.
+    Search {
+        /// Messages with replies, e.g. ../shared/data/teddy2020c/messages_with_replies.csv.
+        #[arg(long)]
+        data: std::path::PathBuf,
+        /// Entries in the index.
+        #[arg(long, default_value_t = 100_000)]
+        entries: usize,
+    },
 }
 
 /// A server started for the benchmark; killed when dropped.
@@ -120,6 +129,9 @@ pub async fn run(cmd: BenchCmd) -> anyhow::Result<()> {
             token,
         } => (requests, concurrency, url, token),
         BenchCmd::Scanner { tickets, due } => return scanner(tickets, due).await,
+        BenchCmd::Search { data, entries } => {
+            return crate::knowledge::bench_search(&data, entries);
+        }
     };
     let (_server, url, token) = match url {
         Some(u) => (None, u, token.context("token: --url needs --token")?),

@@ -232,3 +232,79 @@ pub async fn load_demo(store: &DynStore) -> anyhow::Result<()> {
     store.save_ivr_menu(&menu, "demo").await?;
     Ok(())
 }
+
+/// `jiesu eval answers --data FILE`: how often a citizen's own words (a message's detail, never
+/// indexed) find the official reply to that message, and how the answer bot's confidence
+/// threshold trades answered questions against right answers.
+pub fn eval_answers(path: &Path) -> anyhow::Result<()> {
+    use jiesu_search::{SearchIndex, SearchQuery};
+    let records = jiesu_search::eval::read_replies(path)
+        .with_context(|| format!("data: {}", path.display()))?;
+    let report = jiesu_search::eval::evaluate_records(
+        &records,
+        jiesu_search::Ranking::default(),
+        "default",
+    )?;
+    println!("{report}");
+
+    // The bot: the best of the top three by confidence, as `POST /api/v1/answer` does.
+    let index = SearchIndex::in_memory()?;
+    index.upsert_many(records.iter().map(|r| r.to_entry()))?;
+    let by_id: std::collections::HashMap<&str, &jiesu_search::eval::ReplyRecord> =
+        records.iter().map(|r| (r.id.as_str(), r)).collect();
+    let mut scored: Vec<(f32, bool)> = Vec::with_capacity(records.len());
+    for r in &records {
+        let mut q = SearchQuery::new(r.detail.clone());
+        q.limit = 3;
+        let hits = index.search(&q)?;
+        let best = hits
+            .iter()
+            .filter_map(|h| by_id.get(h.id.as_str()))
+            .map(|e| {
+                let c = jiesu_core::knowledge::answer_confidence(
+                    &r.detail,
+                    std::iter::once(e.title.as_str()),
+                );
+                (c, e.title == r.title && e.reply == r.reply)
+            })
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        scored.push(best.unwrap_or((0.0, false)));
+    }
+    println!(
+        "\nanswer bot on the same {} questions (details):",
+        scored.len()
+    );
+    println!("threshold  answered  right when answered");
+    for t in [0.1f32, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5] {
+        let answered: Vec<bool> = scored
+            .iter()
+            .filter(|(c, _)| *c >= t)
+            .map(|(_, ok)| *ok)
+            .collect();
+        let right = answered.iter().filter(|ok| **ok).count();
+        println!(
+            "{t:>9.2}  {:>7.1}%  {:>18.1}%",
+            100.0 * answered.len() as f64 / scored.len().max(1) as f64,
+            100.0 * right as f64 / answered.len().max(1) as f64
+        );
+    }
+    println!(
+        "in use: {:.2} (jiesu_server::api::selfservice::ANSWER_THRESHOLD)",
+        jiesu_server::api::selfservice::ANSWER_THRESHOLD
+    );
+    Ok(())
+}
+
+/// `jiesu bench search --data FILE --entries N`: search and update latency over N entries grown
+/// from the real ones.
+pub fn bench_search(path: &Path, entries: usize) -> anyhow::Result<()> {
+    let records = jiesu_search::eval::read_replies(path)
+        .with_context(|| format!("data: {}", path.display()))?;
+    let options = jiesu_search::bench::BenchOptions {
+        entries,
+        ..Default::default()
+    };
+    let report = jiesu_search::bench::run(&records, &options)?;
+    println!("{report}");
+    Ok(())
+}

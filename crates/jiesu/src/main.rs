@@ -131,6 +131,13 @@ enum EvalCmd {
         #[arg(long, default_value_t = 10)]
         top: usize,
     },
+    /// Knowledge-base search and the answer bot on messages with official replies: how often a
+    /// message's detail finds its reply first and in the top 3, and the bot's threshold table.
+    Answers {
+        /// Messages with replies, e.g. ../shared/data/teddy2020c/messages_with_replies.csv.
+        #[arg(long)]
+        data: PathBuf,
+    },
     /// Precision and recall of merge proposals on hand-labelled pairs of messages.
     Merges {
         /// The messages the pairs refer to (a votes file).
@@ -232,6 +239,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Eval {
             command: EvalCmd::Address { data },
         } => eval_address(&common, data.as_deref()),
+        Cmd::Eval {
+            command: EvalCmd::Answers { data },
+        } => knowledge::eval_answers(&data),
         Cmd::Eval {
             command: EvalCmd::Hot { data, top },
         } => {
