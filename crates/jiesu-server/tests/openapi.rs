@@ -14,6 +14,10 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use chrono::{DateTime, Utc};
 use http_body_util::BodyExt;
+use jiesu_core::ivr::{CallOutcome, Choice, Menu, PhoneNumber};
+use jiesu_core::knowledge::{
+    Entry, EntryChange, EntryContent, EntryStatus, MissingAnswer, Source, diff,
+};
 use jiesu_core::rates::{Counts, GroupBy, Weights};
 use jiesu_core::ticket::{CommandKind, TRANSITIONS};
 use jiesu_core::timelimit::{Deadlines, Limit, PolicySet, Timeliness};
@@ -25,6 +29,7 @@ use jiesu_server::api::openapi::DOCUMENT;
 use jiesu_server::auth::hash_password;
 use jiesu_server::jobs::scan_once;
 use jiesu_server::{AppState, Clock, ManualClock, SystemClock, app};
+use jiesu_store::knowledge::StoredEntry;
 use jiesu_store::{DynStore, Reference, SqliteStore, Store, User};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -293,8 +298,50 @@ fn check_rates_table(doc: &Value, table: &Value) {
     }
 }
 
-/// The request examples, sent to the real server, walk tickets through every action; each answer
-/// has the documented shape.
+/// A knowledge-base entry as answered has the documented shape and enum values.
+fn check_entry(doc: &Value, entry: &Value) {
+    check_shape(schema(doc, "Entry"), entry, "Entry");
+    for (field, name) in [
+        ("status", "EntryStatus"),
+        ("change", "EntryChange"),
+        ("source", "Source"),
+    ] {
+        let value = entry[field].as_str().expect(field);
+        assert!(enum_of(doc, name).contains(value), "Entry.{field} {value}");
+    }
+}
+
+/// An IVR step as answered has the documented shape and action.
+fn check_step(doc: &Value, step: &Value) {
+    check_shape(schema(doc, "IvrStep"), step, "IvrStep");
+    let action = step["action"].as_str().expect("action");
+    assert!(enum_of(doc, "IvrAction").contains(action), "{action}");
+}
+
+/// The documented street-light entry, written through the API by an admin: the entry the
+/// examples cite (`KB000001` on a fresh database).
+async fn create_street_light_entry(t: &TestApp, doc: &Value) -> Value {
+    let body = example(doc, "/api/v1/knowledge/entries", "street_light");
+    let created = send(
+        &t.app,
+        Method::POST,
+        "/api/v1/knowledge/entries",
+        Some(&t.token),
+        Some(&body),
+        &[],
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    check_entry(doc, &created.body);
+    let cited = example(doc, "/api/v1/tickets/{id}/answer", "street_light");
+    assert_eq!(
+        created.body["id"], cited["entry_id"],
+        "the answer example cites it"
+    );
+    assert_eq!(created.body["status"], "active");
+    created.body
+}
+
 /// The named example of a POST operation's request body.
 fn example(doc: &Value, path: &str, name: &str) -> Value {
     example_of(doc, "post", path, name)
@@ -380,9 +427,36 @@ fn check_query(doc: &Value, method: &str, uri: &str) {
     }
 }
 
+/// `uri` with the operation's required query parameters set to their documented examples.
+fn with_required_query(doc: &Value, op: &Value, uri: &str) -> String {
+    let pairs: Vec<String> = op["parameters"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|p| deref(doc, p))
+        .filter(|p| p["in"] == "query" && p["required"] == true)
+        .map(|p| {
+            let name = p["name"].as_str().expect("name");
+            let example = match &p["example"] {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            let value: String = form_urlencoded::byte_serialize(example.as_bytes()).collect();
+            format!("{name}={value}")
+        })
+        .collect();
+    match pairs.is_empty() {
+        true => uri.to_string(),
+        false => format!("{uri}?{}", pairs.join("&")),
+    }
+}
+
 /// A concrete URI for a documented path.
 fn concrete(path: &str, id: &str) -> String {
-    path.replace("{id}", id).replace("{year}", "2027")
+    path.replace("{id}", id)
+        .replace("{year}", "2027")
+        .replace("{version}", "1")
 }
 
 /// The wire name of a serialized enum value.
@@ -425,6 +499,14 @@ async fn send(
     let response = app.clone().oneshot(req).await.expect("infallible");
     let status = response.status();
     let headers = response.headers().clone();
+    // An event stream stays open: only its status and headers are read.
+    if content_type(&headers) == "text/event-stream" {
+        return Answer {
+            status,
+            headers,
+            body: Value::Null,
+        };
+    }
     let bytes = response
         .into_body()
         .collect()
@@ -586,8 +668,9 @@ fn document_is_openapi_3_1_and_every_ref_resolves() {
 }
 
 /// Every documented operation is routed: neither the `/api/v1` fallback 404 nor a 405, with and
-/// without a token. Without one, exactly the operations documented as protected answer 401; and
-/// every answer's status is one the operation documents.
+/// without a token, on a ticket, an entry, a missing answer, an IVR call and a bot answer that
+/// exist. Without one, exactly the operations documented as protected answer 401; and every
+/// answer's status is one the operation documents.
 #[tokio::test]
 async fn every_documented_operation_is_routed() {
     let doc = document();
@@ -605,11 +688,56 @@ async fn every_documented_operation_is_routed() {
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     let id = created.body["id"].as_str().expect("id").to_string();
     let codes = enum_of(&doc, "ErrorCode");
+    let entry = create_street_light_entry(&t, &doc).await;
+    let post = async |uri: &str, body: &Value| {
+        let answer = send(&t.app, Method::POST, uri, Some(&t.token), Some(body), &[]).await;
+        assert!(answer.status.is_success(), "{uri}: {}", answer.body);
+        answer.body
+    };
+    let missing = post(
+        "/api/v1/knowledge/missing",
+        &example(&doc, "/api/v1/knowledge/missing", "vaccine"),
+    )
+    .await;
+    let menu = example_of(&doc, "put", "/api/v1/ivr/menu", "hotline");
+    let saved = send(
+        &t.app,
+        Method::PUT,
+        "/api/v1/ivr/menu",
+        Some(&t.token),
+        Some(&menu),
+        &[],
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    let started = post(
+        "/api/v1/ivr/calls",
+        &example(&doc, "/api/v1/ivr/calls", "hotline"),
+    )
+    .await;
+    let asked = post(
+        "/api/v1/answer",
+        &example(&doc, "/api/v1/answer", "barbecue"),
+    )
+    .await;
+    let id_of = |path: &str| -> String {
+        let v = match path {
+            p if p.starts_with("/api/v1/knowledge/entries/") => &entry["id"],
+            p if p.starts_with("/api/v1/knowledge/missing/") => &missing["id"],
+            p if p.starts_with("/api/v1/ivr/calls/") => &started["call_id"],
+            p if p.starts_with("/api/v1/answer/") => &asked["id"],
+            _ => return id.clone(),
+        };
+        match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        }
+    };
 
     let ops = operations(&doc);
-    assert!(ops.len() >= 29, "only {} operations", ops.len());
+    assert!(ops.len() >= 50, "only {} operations", ops.len());
     for (path, method, op) in ops {
-        let uri = concrete(&path, &id);
+        let uri = concrete(&path, &id_of(&path));
         assert!(!uri.contains('{'), "{path}: a path parameter is left");
         let public = is_public(&doc, &op);
         for token in [None, Some(t.token.as_str())] {
@@ -675,6 +803,31 @@ fn every_route_and_action_is_documented() {
         ("/api/v1/calendar/{year}", "put"),
         ("/api/v1/callbacks", "get"),
         ("/api/v1/reports/rates", "get"),
+        ("/api/v1/knowledge/entries", "post"),
+        ("/api/v1/knowledge/entries", "get"),
+        ("/api/v1/knowledge/entries/{id}", "get"),
+        ("/api/v1/knowledge/entries/{id}", "put"),
+        ("/api/v1/knowledge/entries/{id}/versions", "get"),
+        ("/api/v1/knowledge/entries/{id}/versions/{version}", "get"),
+        ("/api/v1/knowledge/entries/{id}/diff", "get"),
+        ("/api/v1/knowledge/entries/{id}/publish", "post"),
+        ("/api/v1/knowledge/entries/{id}/retire", "post"),
+        ("/api/v1/knowledge/entries/{id}/reactivate", "post"),
+        ("/api/v1/knowledge/search", "get"),
+        ("/api/v1/knowledge/missing", "post"),
+        ("/api/v1/knowledge/missing", "get"),
+        ("/api/v1/knowledge/missing/{id}/close", "post"),
+        ("/api/v1/notices", "get"),
+        ("/api/v1/answer", "post"),
+        ("/api/v1/answer/{id}/ticket", "post"),
+        ("/api/v1/ivr/menu", "get"),
+        ("/api/v1/ivr/menu", "put"),
+        ("/api/v1/ivr/calls", "post"),
+        ("/api/v1/ivr/calls/{id}/keys", "post"),
+        ("/api/v1/ivr/calls/{id}/message", "post"),
+        ("/api/v1/ivr/calls/{id}/hangup", "post"),
+        ("/api/v1/reports/self-service", "get"),
+        ("/api/v1/reports/knowledge", "get"),
         ("/api/v1/dispatch/rules", "get"),
         ("/api/v1/dispatch/rules", "put"),
         ("/api/v1/dispatch/rules/versions", "get"),
@@ -745,6 +898,38 @@ fn every_route_and_action_is_documented() {
             assert!(
                 description.contains(&line),
                 "{method} {path}: says not '{line}'"
+            );
+        }
+    }
+
+    // The answer bot is public; every other knowledge-base and self-service route needs a token.
+    for (path, method, op) in operations(&doc) {
+        let public = ["/api/v1/answer", "/api/v1/answer/{id}/ticket"].contains(&path.as_str());
+        if path.starts_with("/api/v1/answer") {
+            assert!(public && is_public(&doc, &op), "{method} {path}");
+            assert!(op.get("x-roles").is_none(), "{method} {path}: public");
+        }
+        if ["/api/v1/knowledge/", "/api/v1/ivr/", "/api/v1/notices"]
+            .iter()
+            .any(|p| path.starts_with(p))
+        {
+            assert!(!is_public(&doc, &op), "{method} {path}: needs a token");
+        }
+    }
+    // The entry actions the code routes as `/knowledge/entries/{id}/{action}`, and no others.
+    for path in paths.keys() {
+        if let Some(rest) = path.strip_prefix("/api/v1/knowledge/entries/{id}/") {
+            assert!(
+                [
+                    "publish",
+                    "retire",
+                    "reactivate",
+                    "versions",
+                    "versions/{version}",
+                    "diff"
+                ]
+                .contains(&rest),
+                "{path}: not routed"
             );
         }
     }
@@ -847,6 +1032,217 @@ fn wire_enums_match_the_core() {
         enum_of(&doc, "GroupBy"),
         groups.into_iter().map(wire).collect()
     );
+
+    // The knowledge-base and IVR enums, checked complete the same way.
+    let statuses = [
+        EntryStatus::Draft,
+        EntryStatus::Active,
+        EntryStatus::Retired,
+    ];
+    for s in statuses {
+        match s {
+            EntryStatus::Draft | EntryStatus::Active | EntryStatus::Retired => {}
+        }
+        assert_eq!(wire(s), s.as_str());
+    }
+    assert_eq!(
+        enum_of(&doc, "EntryStatus"),
+        statuses.into_iter().map(wire).collect()
+    );
+    for c in EntryChange::ALL {
+        match c {
+            EntryChange::Created
+            | EntryChange::Updated
+            | EntryChange::Published
+            | EntryChange::Retired
+            | EntryChange::Reactivated => {}
+        }
+        assert_eq!(wire(c), c.as_str());
+    }
+    assert_eq!(
+        enum_of(&doc, "EntryChange"),
+        EntryChange::ALL.into_iter().map(wire).collect()
+    );
+    // A notice is named after the change to the entry.
+    assert_eq!(
+        enum_of(&doc, "NoticeKind"),
+        EntryChange::ALL
+            .into_iter()
+            .map(|c| format!("entry.{c}"))
+            .collect()
+    );
+    let sources = [
+        Source::PressConference,
+        Source::OfficialMedia,
+        Source::Department,
+        Source::MissingAnswer,
+        Source::Other,
+    ];
+    for s in sources {
+        match s {
+            Source::PressConference
+            | Source::OfficialMedia
+            | Source::Department
+            | Source::MissingAnswer
+            | Source::Other => {}
+        }
+    }
+    assert_eq!(
+        enum_of(&doc, "Source"),
+        sources.into_iter().map(wire).collect()
+    );
+    let outcomes = [
+        CallOutcome::InMenu,
+        CallOutcome::SelfServed,
+        CallOutcome::Agent,
+        CallOutcome::Ticket,
+        CallOutcome::Abandoned,
+    ];
+    for o in outcomes {
+        match o {
+            CallOutcome::InMenu
+            | CallOutcome::SelfServed
+            | CallOutcome::Agent
+            | CallOutcome::Ticket
+            | CallOutcome::Abandoned => {}
+        }
+        assert_eq!(wire(o), o.as_str());
+    }
+    assert_eq!(
+        enum_of(&doc, "CallOutcome"),
+        outcomes.into_iter().map(wire).collect()
+    );
+}
+
+/// The knowledge-base and IVR values the core serializes have the documented shapes: an entry
+/// (every field set), a diff touching every field, a missing answer, every IVR choice.
+#[test]
+fn knowledge_and_ivr_values_match_the_core() {
+    let doc = document();
+    let at: DateTime<Utc> = "2026-11-23T01:15:00Z".parse().expect("instant");
+    let day = |d: &str| Some(d.parse().expect("date"));
+    let older = Entry {
+        id: "KB000001".into(),
+        version: 1,
+        status: EntryStatus::Draft,
+        content: EntryContent {
+            title: "路灯不亮怎么报修".into(),
+            questions: vec![],
+            answer: "报修后一般3个工作日内修复。".into(),
+            category_code: None,
+            region_code: None,
+            source: Source::Other,
+            valid_from: None,
+            valid_until: None,
+            tags: vec![],
+        },
+        change: EntryChange::Created,
+        changed_at: at,
+        changed_by: "kb-zhang".into(),
+        note: None,
+    };
+    let newer = Entry {
+        version: 2,
+        status: EntryStatus::Active,
+        content: EntryContent {
+            title: "路灯坏了怎么报修".into(),
+            questions: vec!["路灯坏了找谁修".into()],
+            answer: "报修后一般2个工作日内修复。".into(),
+            category_code: Some("010204".into()),
+            region_code: Some("110108".into()),
+            source: Source::Department,
+            valid_from: day("2026-11-01"),
+            valid_until: day("2027-03-31"),
+            tags: vec!["路灯".into()],
+        },
+        change: EntryChange::Updated,
+        note: Some("报修时限调整".into()),
+        ..older.clone()
+    };
+    for e in [&older, &newer] {
+        let mut v = serde_json::to_value(e).expect("entry");
+        check_entry(&doc, &v);
+        assert!(v.get("uses").is_none(), "a version has no uses");
+        v["uses"] = json!(0);
+        let stored = StoredEntry {
+            entry: e.clone(),
+            uses: 0,
+            seq: 9,
+        };
+        assert_eq!(serde_json::to_value(&stored).expect("stored"), v);
+    }
+    let changes = serde_json::to_value(diff(&older, &newer)).expect("diff");
+    let fields: BTreeSet<String> = changes
+        .as_array()
+        .expect("changes")
+        .iter()
+        .map(|c| {
+            check_shape(schema(&doc, "FieldChange"), c, "FieldChange");
+            c["field"].as_str().expect("field").to_string()
+        })
+        .collect();
+    let documented = strings(&schema(&doc, "FieldChange")["properties"]["field"]["enum"]);
+    assert_eq!(fields, documented, "every field the diff compares");
+    assert_eq!(
+        keys(&schema(&doc, "EntryContent")["properties"]),
+        keys(&serde_json::to_value(&newer.content).expect("content")),
+    );
+
+    let missing = MissingAnswer {
+        id: 7,
+        question: "新冠疫苗第四针在哪里打？".into(),
+        asked: 3,
+        first_asked_at: at,
+        last_asked_at: at,
+        category_code: None,
+        entry_id: Some("KB000003".into()),
+        closed_by: Some("kb-zhang".into()),
+        closed_at: Some(at),
+    };
+    let v = serde_json::to_value(&missing).expect("missing");
+    check_shape(schema(&doc, "MissingAnswer"), &v, "MissingAnswer");
+
+    let choices = [
+        Choice::Menu {
+            node: "policy".into(),
+        },
+        Choice::ReadEntry {
+            entry_id: "KB000001".into(),
+        },
+        Choice::ReadNumbers {
+            numbers: vec![PhoneNumber {
+                name: "海淀区".into(),
+                phone: "010-88487777".into(),
+            }],
+        },
+        Choice::Agent,
+        Choice::Message,
+    ];
+    let choice = schema(&doc, "IvrChoice");
+    let mapping = &choice["discriminator"]["mapping"];
+    let mut actions = BTreeSet::new();
+    for c in &choices {
+        match c {
+            Choice::Menu { .. }
+            | Choice::ReadEntry { .. }
+            | Choice::ReadNumbers { .. }
+            | Choice::Agent
+            | Choice::Message => {}
+        }
+        let v = serde_json::to_value(c).expect("choice");
+        let action = v["action"].as_str().expect("action").to_string();
+        let target = mapping[&action]
+            .as_str()
+            .unwrap_or_else(|| panic!("no IvrChoice for {action}"));
+        let variant = resolve(&doc, target).expect("variant");
+        check_shape(variant, &v, &action);
+        assert_eq!(variant["properties"]["action"]["const"], action.as_str());
+        actions.insert(action);
+    }
+    assert_eq!(actions, keys(mapping));
+    let menu = example_of(&doc, "put", "/api/v1/ivr/menu", "hotline");
+    let parsed: Menu = serde_json::from_value(menu.clone()).expect("the example is a menu");
+    assert_eq!(serde_json::to_value(&parsed).expect("menu"), menu);
 }
 
 /// Every event the core can record, each optional detail present.
@@ -1120,6 +1516,7 @@ async fn request_examples_walk_tickets_through_every_action() {
     let t = test_app().await;
     let token = Some(t.token.as_str());
     let intake = example(&doc, "/api/v1/tickets", "street_light");
+    let entry = create_street_light_entry(&t, &doc).await;
 
     let create = async |key: &str| {
         let answer = send(
@@ -1218,6 +1615,54 @@ async fn request_examples_walk_tickets_through_every_action() {
         .to_string();
     assert_eq!(act(&second, "answer", None).await["status"], "answered");
     assert_eq!(act(&second, "close", None).await["status"], "closed");
+    let detail = send(
+        &t.app,
+        Method::GET,
+        &format!("/api/v1/tickets/{second}"),
+        token,
+        None,
+        &[],
+    )
+    .await;
+    check_events(&doc, &detail.body["events"]);
+    let events = detail.body["events"].as_array().expect("events");
+    let answered = events
+        .iter()
+        .find(|e| e["kind"] == "answered")
+        .expect("answered");
+    assert_eq!(answered["details"]["entry_id"], entry["id"]);
+    assert_eq!(answered["details"]["entry_version"], entry["version"]);
+    let cited = send(
+        &t.app,
+        Method::GET,
+        &format!(
+            "/api/v1/knowledge/entries/{}",
+            entry["id"].as_str().expect("id")
+        ),
+        token,
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(cited.body["uses"], 1, "{}", cited.body);
+    // An entry that does not exist may not be cited.
+    let fifth = create("lamp-5").await.body["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let mut unknown = example(&doc, "/api/v1/tickets/{id}/answer", "street_light");
+    unknown["entry_id"] = json!("KB999999");
+    let refused = send(
+        &t.app,
+        Method::POST,
+        &format!("/api/v1/tickets/{fifth}/answer"),
+        token,
+        Some(&unknown),
+        &[],
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.body["error"]["field"], "entry_id");
 
     // Returned by 城管委, re-dispatched to the district on review, transferred to the street.
     let third = create("lamp-3").await.body["id"]
@@ -1311,8 +1756,10 @@ async fn reference_lists_have_the_documented_shape() {
 
 /// The documented roles are the ones the server lets through: for every signed-in operation
 /// outside the ticket actions (whose roles are checked against the core above), a user of each
-/// role sends the documented request example; the roles in `x-roles` (every role when there is
-/// none) succeed and the others get 403 `forbidden`.
+/// role sends the documented request example (required query parameters set to their examples);
+/// the roles in `x-roles` (every role when there is none) succeed and the others get 403
+/// `forbidden`. The street-light entry and the documented IVR menu are in place first, each role
+/// starts a call of its own, and the notice stream is only opened (its status read).
 #[tokio::test]
 async fn documented_roles_are_the_ones_let_through() {
     let doc = document();
@@ -1325,6 +1772,18 @@ async fn documented_roles_are_the_ones_let_through() {
         };
         tokens.push((role, token));
     }
+    create_street_light_entry(&t, &doc).await;
+    let menu = example_of(&doc, "put", "/api/v1/ivr/menu", "hotline");
+    let saved = send(
+        &t.app,
+        Method::PUT,
+        "/api/v1/ivr/menu",
+        Some(&t.token),
+        Some(&menu),
+        &[],
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
     let mut probed = 0;
     for (path, method, op) in operations(&doc) {
         if is_public(&doc, &op) || path.contains("{id}") {
@@ -1339,8 +1798,13 @@ async fn documented_roles_are_the_ones_let_through() {
             let first = examples.as_object().and_then(|e| e.values().next());
             first.expect("a request example")["value"].clone()
         });
-        let uri = concrete(&path, "");
+        let uri = with_required_query(&doc, &op, &concrete(&path, ""));
         for (role, token) in &tokens {
+            let mut body = body.clone();
+            // A PBX starts each call once: every role calls with an id of its own.
+            if let Some(call) = body.as_mut().and_then(|b| b.get_mut("call_id")) {
+                *call = json!(format!("{}-{role}", call.as_str().expect("call_id")));
+            }
             let answer = send(
                 &t.app,
                 method.clone(),
@@ -1367,7 +1831,7 @@ async fn documented_roles_are_the_ones_let_through() {
         }
         probed += 1;
     }
-    assert!(probed >= 9, "only {probed} operations probed");
+    assert!(probed >= 20, "only {probed} operations probed");
 }
 
 /// The time limits, the callback list and the rates report against the real app on a clock
@@ -1757,6 +2221,643 @@ async fn sign_out_ends_the_token() {
     assert!(media_types(&doc, op, "204").contains(&content_type(&out.headers)));
     let again = send(&t.app, Method::GET, "/api/v1/me", token, None, &[]).await;
     assert_eq!(again.status, StatusCode::UNAUTHORIZED);
+}
+
+/// The next server-sent event on an open stream: its name and its data as JSON.
+async fn next_event(body: &mut Body) -> (String, Value) {
+    let mut text = String::new();
+    loop {
+        if let Some((event, _)) = text.split_once("\n\n") {
+            let mut name = String::new();
+            let mut data = String::new();
+            for line in event.lines() {
+                if let Some(n) = line.strip_prefix("event:") {
+                    name = n.trim().to_string();
+                } else if let Some(d) = line.strip_prefix("data:") {
+                    data.push_str(d.trim());
+                }
+            }
+            if !name.is_empty() {
+                return (name, serde_json::from_str(&data).expect("JSON data"));
+            }
+            // A keep-alive comment: read on.
+            text = text
+                .split_once("\n\n")
+                .map(|(_, r)| r.to_string())
+                .unwrap_or_default();
+            continue;
+        }
+        let frame = tokio::time::timeout(std::time::Duration::from_secs(5), body.frame())
+            .await
+            .expect("an event within five seconds")
+            .expect("the stream is open")
+            .expect("a frame");
+        if let Ok(data) = frame.into_data() {
+            text.push_str(std::str::from_utf8(&data).expect("UTF-8"));
+        }
+    }
+}
+
+/// The knowledge base, the notice stream, the answer bot and the IVR through the documented
+/// request examples: an editor writes the street-light entry and a heating draft, agents search
+/// it, the editor updates it (pushed at once as a notice), versions and a diff are read, the
+/// draft is published, a missing answer is filed and closed with the entry written for it, the
+/// bot answers one citizen and hands another over to a work order, a PBX walks two calls through
+/// the documented menu, the entry is retired and reactivated, and the reports count it all.
+/// Every answer has the documented shape; where an answer example is exact, it is the answer.
+#[tokio::test]
+async fn request_examples_walk_the_knowledge_base_and_self_service() {
+    let doc = document();
+    let t = test_app().await;
+    let editor = t.sign_in_as("kb-zhang", Role::Editor).await;
+    let agent = t.sign_in_as("agent-li", Role::Agent).await;
+    let pbx = t.sign_in_as("pbx", Role::Agent).await;
+    let call = async |method: Method, uri: &str, token: Option<&str>, body: Option<&Value>| {
+        if method == Method::GET {
+            check_query(&doc, "get", uri);
+        }
+        send(&t.app, method, uri, token, body, &[]).await
+    };
+    let ok = async |method: Method, uri: &str, token: Option<&str>, body: Option<&Value>| {
+        let answer = call(method.clone(), uri, token, body).await;
+        assert!(
+            answer.status.is_success(),
+            "{method} {uri}: {} {}",
+            answer.status,
+            answer.body
+        );
+        answer.body
+    };
+    // An answer equals a documented example except for the instants and counts of this run.
+    let like = |answer: &Value, example: &Value, skip: &[&str]| {
+        let strip = |v: &Value| {
+            let mut v = v.clone();
+            if let Some(map) = v.as_object_mut() {
+                for k in skip {
+                    map.remove(*k);
+                }
+            }
+            v
+        };
+        assert_eq!(strip(answer), strip(example));
+    };
+    let entry_path = "/api/v1/knowledge/entries/{id}";
+
+    // An agent listens for notices.
+    let listening = t
+        .app
+        .clone()
+        .oneshot(
+            Request::builder()
+                .uri("/api/v1/notices")
+                .header("authorization", format!("Bearer {agent}"))
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("infallible");
+    assert_eq!(listening.status(), StatusCode::OK);
+    let notices = &doc["paths"]["/api/v1/notices"]["get"];
+    assert!(media_types(&doc, notices, "200").contains(&content_type(listening.headers())));
+    let mut stream = listening.into_body();
+    let notice = async |stream: &mut Body| {
+        let (name, data) = next_event(stream).await;
+        check_shape(schema(&doc, "Notice"), &data, "Notice");
+        let inner = &schema(&doc, "Notice")["properties"]["data"];
+        check_shape(inner, &data["data"], "Notice.data");
+        assert!(enum_of(&doc, "NoticeKind").contains(&name), "{name}");
+        assert_eq!(data["kind"], name.as_str());
+        data
+    };
+
+    // The editor writes the street-light entry, in force at once: the documented answer.
+    let body = example(&doc, "/api/v1/knowledge/entries", "street_light");
+    let created = ok(
+        Method::POST,
+        "/api/v1/knowledge/entries",
+        Some(&editor),
+        Some(&body),
+    )
+    .await;
+    check_entry(&doc, &created);
+    let documented = response_example(
+        &doc,
+        "post",
+        "/api/v1/knowledge/entries",
+        "201",
+        "street_light",
+    );
+    like(&created, &documented, &["changed_at"]);
+    let id = created["id"].as_str().expect("id").to_string();
+    assert_eq!(id, "KB000001");
+    let pushed = notice(&mut stream).await;
+    assert_eq!(pushed["kind"], "entry.created");
+    assert_eq!(pushed["data"]["id"], id.as_str());
+    let uri = |path: &str| path.replace("{id}", &id);
+
+    // Agents find it in Chinese, highlighted.
+    let found = ok(
+        Method::GET,
+        "/api/v1/knowledge/search?q=%E8%B7%AF%E7%81%AF&category=0102&limit=5",
+        Some(&agent),
+        None,
+    )
+    .await;
+    check_shape(schema(&doc, "SearchResult"), &found, "SearchResult");
+    let hits = found["items"].as_array().expect("items");
+    hits.iter()
+        .for_each(|h| check_shape(schema(&doc, "SearchHit"), h, "SearchHit"));
+    assert_eq!(hits[0]["id"], id.as_str());
+    assert!(
+        hits[0]["title_html"]
+            .as_str()
+            .expect("title")
+            .contains("<mark>")
+    );
+    let list = ok(
+        Method::GET,
+        "/api/v1/knowledge/entries?status=active&category=0102&limit=10&offset=0",
+        Some(&agent),
+        None,
+    )
+    .await;
+    check_shape(schema(&doc, "EntryList"), &list, "EntryList");
+    assert_eq!(list["total"], 1);
+    list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .for_each(|e| check_entry(&doc, e));
+
+    // The editor updates it: one version on, pushed at once, searchable by the new words.
+    let update = example_of(&doc, "put", entry_path, "street_light");
+    let updated = ok(Method::PUT, &uri(entry_path), Some(&editor), Some(&update)).await;
+    check_entry(&doc, &updated);
+    let documented = response_example(&doc, "put", entry_path, "200", "updated");
+    like(&updated, &documented, &["changed_at", "uses"]);
+    let pushed = notice(&mut stream).await;
+    assert_eq!(pushed["kind"], "entry.updated");
+    assert_eq!(pushed["data"]["version"], 2);
+    let shown = ok(Method::GET, &uri(entry_path), Some(&agent), None).await;
+    check_entry(&doc, &shown);
+    assert_eq!(shown, updated);
+    // The same edit again is stale.
+    let stale = call(Method::PUT, &uri(entry_path), Some(&editor), Some(&update)).await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    assert_eq!(stale.body["error"]["code"], "conflict");
+
+    // Its versions, the first one, and what changed.
+    let versions_path = "/api/v1/knowledge/entries/{id}/versions";
+    let versions = ok(Method::GET, &uri(versions_path), Some(&agent), None).await;
+    check_shape(
+        schema(&doc, "EntryVersionList"),
+        &versions,
+        "EntryVersionList",
+    );
+    let items = versions["items"].as_array().expect("items");
+    items.iter().for_each(|v| {
+        check_shape(
+            schema(&doc, "EntryVersionSummary"),
+            v,
+            "EntryVersionSummary",
+        )
+    });
+    let documented = response_example(&doc, "get", versions_path, "200", "street_light");
+    assert_eq!(items.len(), 2);
+    for (real, documented) in items
+        .iter()
+        .zip(documented["items"].as_array().expect("items"))
+    {
+        like(real, documented, &["changed_at"]);
+    }
+    let first = ok(
+        Method::GET,
+        &format!("{}/1", uri(versions_path)),
+        Some(&agent),
+        None,
+    )
+    .await;
+    check_entry(&doc, &first);
+    let documented = response_example(
+        &doc,
+        "get",
+        "/api/v1/knowledge/entries/{id}/versions/{version}",
+        "200",
+        "first",
+    );
+    like(&first, &documented, &["changed_at"]);
+    let diff_path = "/api/v1/knowledge/entries/{id}/diff";
+    let changes = ok(
+        Method::GET,
+        &format!("{}?from=1&to=2", uri(diff_path)),
+        Some(&agent),
+        None,
+    )
+    .await;
+    check_shape(schema(&doc, "EntryDiff"), &changes, "EntryDiff");
+    assert_eq!(
+        changes,
+        response_example(&doc, "get", diff_path, "200", "street_light")
+    );
+    let by_default = ok(Method::GET, &uri(diff_path), Some(&agent), None).await;
+    assert_eq!(by_default, changes, "the last change by default");
+
+    // A draft, published with the documented body.
+    let draft = example(&doc, "/api/v1/knowledge/entries", "heating_draft");
+    let heating = ok(
+        Method::POST,
+        "/api/v1/knowledge/entries",
+        Some(&editor),
+        Some(&draft),
+    )
+    .await;
+    check_entry(&doc, &heating);
+    assert_eq!(heating["status"], "draft");
+    notice(&mut stream).await;
+    let publish_path = "/api/v1/knowledge/entries/{id}/publish";
+    let publish = example(&doc, publish_path, "heating_draft");
+    let heating_id = heating["id"].as_str().expect("id");
+    let published = ok(
+        Method::POST,
+        &publish_path.replace("{id}", heating_id),
+        Some(&editor),
+        Some(&publish),
+    )
+    .await;
+    check_entry(&doc, &published);
+    let documented = response_example(&doc, "post", publish_path, "200", "example");
+    like(&published, &documented, &["changed_at"]);
+    assert_eq!(notice(&mut stream).await["kind"], "entry.published");
+    // Only drafts are published.
+    let again = call(
+        Method::POST,
+        &publish_path.replace("{id}", heating_id),
+        Some(&editor),
+        None,
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert_eq!(again.body["error"]["code"], "not_allowed_in_status");
+
+    // An agent files a missing answer; the editor writes the entry for it and closes it.
+    let filing = example(&doc, "/api/v1/knowledge/missing", "vaccine");
+    let filed = call(
+        Method::POST,
+        "/api/v1/knowledge/missing",
+        Some(&agent),
+        Some(&filing),
+    )
+    .await;
+    assert_eq!(filed.status, StatusCode::CREATED, "{}", filed.body);
+    check_shape(schema(&doc, "MissingAnswer"), &filed.body, "MissingAnswer");
+    let queue = ok(
+        Method::GET,
+        "/api/v1/knowledge/missing?status=open&limit=10",
+        Some(&editor),
+        None,
+    )
+    .await;
+    check_shape(
+        schema(&doc, "MissingAnswerList"),
+        &queue,
+        "MissingAnswerList",
+    );
+    assert_eq!(queue["items"][0]["question"], filing["question"]);
+    check_shape(
+        schema(&doc, "MissingAnswer"),
+        &queue["items"][0],
+        "MissingAnswer",
+    );
+    let written = example(&doc, "/api/v1/knowledge/entries", "vaccine");
+    let vaccine = ok(
+        Method::POST,
+        "/api/v1/knowledge/entries",
+        Some(&editor),
+        Some(&written),
+    )
+    .await;
+    notice(&mut stream).await;
+    let close_path = "/api/v1/knowledge/missing/{id}/close";
+    let close = example(&doc, close_path, "vaccine");
+    assert_eq!(
+        close["entry_id"], vaccine["id"],
+        "the example closes with it"
+    );
+    let item = filed.body["id"].to_string();
+    let closed = ok(
+        Method::POST,
+        &close_path.replace("{id}", &item),
+        Some(&editor),
+        Some(&close),
+    )
+    .await;
+    check_shape(schema(&doc, "MissingAnswer"), &closed, "MissingAnswer");
+    assert_eq!(closed["entry_id"], vaccine["id"]);
+    assert!(closed["closed_at"].is_string());
+
+    // The bot, without signing in: it answers one citizen from the entry in force ...
+    let asked = example(&doc, "/api/v1/answer", "street_light");
+    let answered = ok(Method::POST, "/api/v1/answer", None, Some(&asked)).await;
+    check_shape(schema(&doc, "AnswerResult"), &answered, "AnswerResult");
+    answered["answers"]
+        .as_array()
+        .expect("answers")
+        .iter()
+        .for_each(|a| check_shape(schema(&doc, "BotAnswer"), a, "BotAnswer"));
+    assert_eq!(answered["answered"], true, "{answered}");
+    let documented = response_example(&doc, "post", "/api/v1/answer", "200", "answered");
+    assert_eq!(answered["answers"][0], documented["answers"][0]);
+    assert!(answered["handover"].is_null());
+    // ... and hands another over, keeping what they typed for the work order they file.
+    let asked = example(&doc, "/api/v1/answer", "barbecue");
+    let unsure = ok(Method::POST, "/api/v1/answer", None, Some(&asked)).await;
+    check_shape(schema(&doc, "AnswerResult"), &unsure, "AnswerResult");
+    assert_eq!(unsure["answered"], false, "{unsure}");
+    let handover = &unsure["handover"];
+    check_shape(schema(&doc, "Handover"), handover, "Handover");
+    let options = handover["options"].as_array().expect("options");
+    options
+        .iter()
+        .for_each(|o| check_shape(schema(&doc, "HandoverOption"), o, "HandoverOption"));
+    let documented = response_example(&doc, "post", "/api/v1/answer", "200", "handed_over");
+    assert_eq!(handover["message"], documented["handover"]["message"]);
+    assert_eq!(
+        options[1]["draft"],
+        documented["handover"]["options"][1]["draft"]
+    );
+    let href = options[1]["href"].as_str().expect("href");
+    assert_eq!(
+        href,
+        concrete(
+            "/api/v1/answer/{id}/ticket",
+            unsure["id"].as_str().expect("id")
+        )
+    );
+    let filing = example(&doc, "/api/v1/answer/{id}/ticket", "barbecue");
+    let filed = call(Method::POST, href, None, Some(&filing)).await;
+    assert_eq!(filed.status, StatusCode::CREATED, "{}", filed.body);
+    check_shape(schema(&doc, "AnswerTicket"), &filed.body, "AnswerTicket");
+    let ticket = ok(
+        Method::GET,
+        &format!(
+            "/api/v1/tickets/{}",
+            filed.body["ticket_id"].as_str().expect("id")
+        ),
+        Some(&agent),
+        None,
+    )
+    .await;
+    assert_eq!(ticket["content"], asked["question"]);
+    assert_eq!(ticket["channel"], "wechat");
+    let twice = call(Method::POST, href, None, Some(&filing)).await;
+    assert_eq!(twice.status, StatusCode::CONFLICT);
+
+    // The IVR menu: saved by the editor, read by every role.
+    let menu = example_of(&doc, "put", "/api/v1/ivr/menu", "hotline");
+    let saved = ok(Method::PUT, "/api/v1/ivr/menu", Some(&editor), Some(&menu)).await;
+    check_shape(schema(&doc, "IvrMenuVersion"), &saved, "IvrMenuVersion");
+    assert_eq!(
+        saved,
+        response_example(&doc, "put", "/api/v1/ivr/menu", "200", "hotline")
+    );
+    let in_force = ok(Method::GET, "/api/v1/ivr/menu", Some(&agent), None).await;
+    assert_eq!(
+        in_force,
+        response_example(&doc, "get", "/api/v1/ivr/menu", "200", "hotline")
+    );
+
+    // A PBX walks the documented call: policy questions, the street-light answer, hang up.
+    let start = example(&doc, "/api/v1/ivr/calls", "hotline");
+    let started = call(Method::POST, "/api/v1/ivr/calls", Some(&pbx), Some(&start)).await;
+    assert_eq!(started.status, StatusCode::CREATED, "{}", started.body);
+    check_step(&doc, &started.body);
+    assert_eq!(
+        started.body,
+        response_example(&doc, "post", "/api/v1/ivr/calls", "201", "hotline")
+    );
+    let call_id = start["call_id"].as_str().expect("call_id");
+    let keys_path = "/api/v1/ivr/calls/{id}/keys";
+    let press = async |call_id: &str, key: &Value| {
+        let step = ok(
+            Method::POST,
+            &keys_path.replace("{id}", call_id),
+            Some(&pbx),
+            Some(key),
+        )
+        .await;
+        check_step(&doc, &step);
+        step
+    };
+    let key = example(&doc, keys_path, "policy");
+    let menu_step = press(call_id, &key).await;
+    assert_eq!(
+        menu_step,
+        response_example(&doc, "post", keys_path, "200", "menu")
+    );
+    let answer_step = press(call_id, &key).await;
+    assert_eq!(
+        answer_step,
+        response_example(&doc, "post", keys_path, "200", "answer")
+    );
+    let hangup_path = "/api/v1/ivr/calls/{id}/hangup";
+    let bye = ok(
+        Method::POST,
+        &hangup_path.replace("{id}", call_id),
+        Some(&pbx),
+        None,
+    )
+    .await;
+    check_shape(schema(&doc, "IvrHangup"), &bye, "IvrHangup");
+    assert_eq!(
+        bye,
+        response_example(&doc, "post", hangup_path, "200", "served")
+    );
+    let ended = call(
+        Method::POST,
+        &keys_path.replace("{id}", call_id),
+        Some(&pbx),
+        Some(&key),
+    )
+    .await;
+    assert_eq!(ended.status, StatusCode::CONFLICT);
+    assert_eq!(ended.body["error"]["code"], "conflict");
+
+    // A second call leaves the documented message: a work order with the caller's number.
+    let mut second = start.clone();
+    second["call_id"] = json!(format!("{call_id}-2"));
+    let second_id = second["call_id"].as_str().expect("call_id");
+    let started = call(Method::POST, "/api/v1/ivr/calls", Some(&pbx), Some(&second)).await;
+    assert_eq!(started.status, StatusCode::CREATED, "{}", started.body);
+    let record = press(second_id, &json!({"key": "9"})).await;
+    let mut documented = response_example(&doc, "post", keys_path, "200", "message");
+    documented["call_id"] = json!(second_id);
+    assert_eq!(record, documented);
+    let message_path = "/api/v1/ivr/calls/{id}/message";
+    let message = example(&doc, message_path, "street_light");
+    let done = ok(
+        Method::POST,
+        &message_path.replace("{id}", second_id),
+        Some(&pbx),
+        Some(&message),
+    )
+    .await;
+    check_step(&doc, &done);
+    assert_eq!(done["action"], "hangup");
+    assert!(done["node"].is_null());
+    let ticket = ok(
+        Method::GET,
+        &format!(
+            "/api/v1/tickets/{}",
+            done["ticket_id"].as_str().expect("id")
+        ),
+        Some(&agent),
+        None,
+    )
+    .await;
+    assert_eq!(ticket["content"], message["text"]);
+    assert_eq!(ticket["caller"]["phone"], start["caller_phone"]);
+    assert_eq!(ticket["number"], done["number"]);
+
+    // Retired, the entry leaves the search; reactivated, it is back.
+    let retire_path = "/api/v1/knowledge/entries/{id}/retire";
+    let retire = example(&doc, retire_path, "street_light");
+    let retired = ok(
+        Method::POST,
+        &uri(retire_path),
+        Some(&editor),
+        Some(&retire),
+    )
+    .await;
+    check_entry(&doc, &retired);
+    let documented = response_example(&doc, "post", retire_path, "200", "example");
+    like(&retired, &documented, &["changed_at", "uses"]);
+    assert_eq!(notice(&mut stream).await["kind"], "entry.retired");
+    let gone = ok(
+        Method::GET,
+        "/api/v1/knowledge/search?q=%E8%B7%AF%E7%81%AF",
+        Some(&agent),
+        None,
+    )
+    .await;
+    assert!(
+        gone["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .all(|h| h["id"] != id.as_str()),
+        "{gone}"
+    );
+    let kept = ok(
+        Method::GET,
+        "/api/v1/knowledge/search?q=%E8%B7%AF%E7%81%AF&status=active%2Cretired",
+        Some(&editor),
+        None,
+    )
+    .await;
+    assert_eq!(kept["items"][0]["id"], id.as_str());
+    let reactivate_path = "/api/v1/knowledge/entries/{id}/reactivate";
+    let reactivate = example(&doc, reactivate_path, "street_light");
+    let back = ok(
+        Method::POST,
+        &uri(reactivate_path),
+        Some(&editor),
+        Some(&reactivate),
+    )
+    .await;
+    check_entry(&doc, &back);
+    let documented = response_example(&doc, "post", reactivate_path, "200", "example");
+    like(&back, &documented, &["changed_at", "uses"]);
+    assert_eq!(notice(&mut stream).await["kind"], "entry.reactivated");
+
+    // The reports count it all.
+    let report = ok(
+        Method::GET,
+        "/api/v1/reports/self-service",
+        Some(&editor),
+        None,
+    )
+    .await;
+    check_shape(
+        schema(&doc, "SelfServiceReport"),
+        &report,
+        "SelfServiceReport",
+    );
+    for part in ["ivr", "bot"] {
+        check_shape(schema(&doc, "SelfServiceFigures"), &report[part], part);
+    }
+    assert_eq!(report["ivr"]["total"], 2);
+    assert_eq!(
+        report["ivr"]["by_outcome"],
+        json!({"self_served": 1, "ticket": 1})
+    );
+    for outcome in keys(&report["ivr"]["by_outcome"]) {
+        assert!(enum_of(&doc, "CallOutcome").contains(&outcome), "{outcome}");
+    }
+    assert_eq!(
+        report["bot"]["by_outcome"],
+        json!({"answered": 1, "ticket": 1})
+    );
+    assert_eq!(report["bot"]["self_served_share"], 0.5);
+    let today = report["to"].as_str().expect("to").to_string();
+    let changes = ok(
+        Method::GET,
+        &format!("/api/v1/reports/knowledge?from={today}&to={today}"),
+        Some(&editor),
+        None,
+    )
+    .await;
+    check_shape(schema(&doc, "KnowledgeReport"), &changes, "KnowledgeReport");
+    check_shape(
+        &schema(&doc, "KnowledgeReport")["properties"]["changes"],
+        &changes["changes"],
+        "KnowledgeReport.changes",
+    );
+    assert_eq!(
+        changes["changes"],
+        json!({"created": 3, "updated": 1, "published": 1, "retired": 1, "reactivated": 1})
+    );
+    let wrong = call(
+        Method::GET,
+        "/api/v1/reports/knowledge?from=2026-11-24&to=2026-11-23",
+        Some(&editor),
+        None,
+    )
+    .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(wrong.body["error"]["field"], "from");
+}
+
+/// Every documented JSON answer example of a 2xx response has the documented shape.
+#[test]
+fn every_answer_example_has_its_schema_shape() {
+    let doc = document();
+    let mut checked = 0;
+    for (path, method, op) in operations(&doc) {
+        for (status, response) in op["responses"].as_object().expect("responses") {
+            if !status.starts_with('2') {
+                continue;
+            }
+            let content = &deref(&doc, response)["content"]["application/json"];
+            let schema = deref(&doc, &content["schema"]);
+            if schema.get("properties").is_none() {
+                continue;
+            }
+            let examples = content["examples"]
+                .as_object()
+                .into_iter()
+                .flat_map(|e| e.iter().map(|(n, e)| (n.clone(), e["value"].clone())))
+                .chain(
+                    content
+                        .get("example")
+                        .map(|e| ("example".into(), e.clone())),
+                );
+            for (name, value) in examples {
+                check_shape(schema, &value, &format!("{method} {path} {status} {name}"));
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 30, "only {checked} examples");
 }
 
 /// A routing as answered has the documented shape, each rule considered too.
