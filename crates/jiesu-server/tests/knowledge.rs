@@ -770,3 +770,55 @@ async fn the_index_survives_a_restart_and_rebuilds_itself_when_lost() {
     let w = start(dir.path(), false).await;
     assert_eq!(w.search("垃圾分类").await, vec![id]);
 }
+
+#[tokio::test]
+async fn drafts_stay_with_the_editors_until_published() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = start(dir.path(), true).await;
+    let (status, draft) = w
+        .call(
+            Some("editor"),
+            "POST",
+            "/api/v1/knowledge/entries",
+            Some(json!({"title": "春节期间垃圾清运安排", "answer": "除夕至初三每日清运两次。"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(draft["status"], "draft");
+    let id = draft["id"].as_str().unwrap();
+    let (status, _) = w
+        .call(
+            Some("agent"),
+            "GET",
+            &format!("/api/v1/knowledge/entries/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = w
+        .call(
+            Some("agent"),
+            "GET",
+            "/api/v1/knowledge/entries?status=draft",
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let list = w
+        .ok("agent", "GET", "/api/v1/knowledge/entries", None)
+        .await;
+    assert_eq!(list["total"], 0);
+    assert!(w.search("垃圾清运").await.is_empty());
+    let editors = w
+        .ok("editor", "GET", "/api/v1/knowledge/entries", None)
+        .await;
+    assert_eq!(editors["total"], 1);
+    w.ok(
+        "editor",
+        "POST",
+        &format!("/api/v1/knowledge/entries/{id}/publish"),
+        None,
+    )
+    .await;
+    assert_eq!(w.search("垃圾清运").await, vec![id.to_string()]);
+}

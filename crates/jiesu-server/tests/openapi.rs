@@ -2473,7 +2473,7 @@ async fn request_examples_walk_the_knowledge_base_and_self_service() {
     .await;
     check_entry(&doc, &heating);
     assert_eq!(heating["status"], "draft");
-    notice(&mut stream).await;
+    // A draft is not announced to agents: the next notice is its publication.
     let publish_path = "/api/v1/knowledge/entries/{id}/publish";
     let publish = example(&doc, publish_path, "heating_draft");
     let heating_id = heating["id"].as_str().expect("id");

@@ -64,8 +64,36 @@ async fn publish_change(state: &AppState, stored: &StoredEntry) -> ApiResult<()>
         .sync(state.store.as_ref())
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    state.knowledge.notify(Notice::entry(&stored.entry));
+    // Agents hear of entries in force (or withdrawn); drafts stay with the editors.
+    if stored.entry.status != EntryStatus::Draft {
+        state.knowledge.notify(Notice::entry(&stored.entry));
+    }
     Ok(())
+}
+
+/// Editors and admins see drafts; everyone else sees entries in force and retired ones.
+fn sees_drafts(who: &Principal) -> bool {
+    matches!(who.0.role, Role::Editor | Role::Admin)
+}
+
+/// The statuses a principal asked for, refused when they include drafts they may not see.
+fn visible_statuses(who: &Principal, raw: Option<&str>) -> ApiResult<Vec<EntryStatus>> {
+    let asked = statuses(raw)?;
+    if !sees_drafts(who) && asked.contains(&EntryStatus::Draft) {
+        return Err(AppError::Forbidden(
+            "only editors and admins see drafts".into(),
+        ));
+    }
+    Ok(asked)
+}
+
+/// The entry, or 404 for a draft the principal may not see.
+async fn visible_entry(state: &AppState, who: &Principal, id: &str) -> ApiResult<StoredEntry> {
+    let stored = state.store.entry(id).await.map_err(not_found(id))?;
+    if stored.entry.status == EntryStatus::Draft && !sees_drafts(who) {
+        return Err(AppError::NotFound(format!("no entry {id}")));
+    }
+    Ok(stored)
 }
 
 /// Takes the control fields (`publish`, `expected_version`, `note`) out of a body and reads
@@ -122,6 +150,9 @@ async fn create(
             "is for changes, not new entries",
         ));
     }
+    if body.note.is_some() {
+        return Err(AppError::invalid("note", "is for changes, not new entries"));
+    }
     let entry = state
         .store
         .create_entry(body.content, body.publish, state.clock.now(), &who.0.name)
@@ -172,11 +203,15 @@ fn limit(raw: Option<u32>, default: u32, max: u32) -> ApiResult<u32> {
 /// `GET /knowledge/entries?status=active&category=01&limit=50&offset=0`.
 async fn list(
     State(state): State<AppState>,
-    _who: Principal,
+    who: Principal,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Value>> {
+    let mut statuses = visible_statuses(&who, q.status.as_deref())?;
+    if statuses.is_empty() && !sees_drafts(&who) {
+        statuses = vec![EntryStatus::Active, EntryStatus::Retired];
+    }
     let filter = EntryFilter {
-        statuses: statuses(q.status.as_deref())?,
+        statuses,
         category: q.category.filter(|c| !c.is_empty()),
         limit: limit(q.limit, 50, 1000)?,
         offset: q.offset.unwrap_or(0),
@@ -187,10 +222,10 @@ async fn list(
 
 async fn show(
     State(state): State<AppState>,
-    _who: Principal,
+    who: Principal,
     Path(id): Path<String>,
 ) -> ApiResult<Json<StoredEntry>> {
-    Ok(Json(state.store.entry(&id).await.map_err(not_found(&id))?))
+    Ok(Json(visible_entry(&state, &who, &id).await?))
 }
 
 /// Decides and stores one change.
@@ -284,9 +319,10 @@ async fn act(
 /// `GET /knowledge/entries/{id}/versions`: every version, oldest first, without the texts.
 async fn versions(
     State(state): State<AppState>,
-    _who: Principal,
+    who: Principal,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
+    visible_entry(&state, &who, &id).await?;
     let versions = state
         .store
         .entry_versions(&id)
@@ -311,9 +347,10 @@ async fn versions(
 
 async fn version(
     State(state): State<AppState>,
-    _who: Principal,
+    who: Principal,
     Path((id, version)): Path<(String, String)>,
 ) -> ApiResult<Json<jiesu_core::knowledge::Entry>> {
+    visible_entry(&state, &who, &id).await?;
     let v: u32 = version
         .parse()
         .map_err(|_| AppError::invalid("version", "must be a version number"))?;
@@ -339,10 +376,11 @@ struct DiffQuery {
 /// (by default the last change).
 async fn compare(
     State(state): State<AppState>,
-    _who: Principal,
+    who: Principal,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<DiffQuery>,
 ) -> ApiResult<Json<Value>> {
+    visible_entry(&state, &who, &id).await?;
     let versions = state
         .store
         .entry_versions(&id)
@@ -442,9 +480,10 @@ pub async fn find(
 /// with highlighted title and snippet and the answer to read out.
 async fn search(
     State(state): State<AppState>,
-    _who: Principal,
+    who: Principal,
     ApiQuery(p): ApiQuery<SearchParams>,
 ) -> ApiResult<Json<Value>> {
+    let wanted = visible_statuses(&who, p.status.as_deref())?;
     let text = p.q.unwrap_or_default();
     if text.trim().is_empty() {
         return Err(AppError::invalid("q", "must not be empty"));
@@ -456,7 +495,7 @@ async fn search(
         &text,
         p.category.filter(|c| !c.is_empty()),
         p.region.filter(|c| !c.is_empty()),
-        statuses(p.status.as_deref())?,
+        wanted,
         limit,
     )
     .await?;
@@ -517,6 +556,18 @@ async fn file_missing(
             "category_code",
             format!("no category {code}"),
         ));
+    }
+    if let Some(ticket) = &body.ticket_id {
+        match state.store.ticket(ticket).await {
+            Ok(_) => {}
+            Err(StoreError::NotFound) => {
+                return Err(AppError::invalid(
+                    "ticket_id",
+                    format!("no ticket '{ticket}'"),
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
     let item = state
         .store

@@ -297,7 +297,7 @@ async fn call_start(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     who.require(PBX, "drive IVR calls")?;
     let call_id = body.call_id.trim().to_string();
-    if call_id.is_empty() || call_id.len() > 100 {
+    if call_id.is_empty() || call_id.chars().count() > 100 {
         return Err(AppError::invalid("call_id", "must be 1 to 100 characters"));
     }
     let menu = current_menu(&state).await?;
@@ -387,7 +387,7 @@ async fn call_keys(
     ApiJson(body): ApiJson<Keys>,
 ) -> ApiResult<Json<Value>> {
     who.require(PBX, "drive IVR calls")?;
-    let key = body.key.trim();
+    let key = body.key.as_str();
     if key.len() != 1
         || !key
             .chars()
