@@ -543,3 +543,70 @@ async fn report_rates_ranks_units_from_the_command_line() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("month"));
 }
+
+#[tokio::test]
+async fn the_demo_knowledge_base_answers_and_the_replies_file_imports_once() {
+    let j = Jiesu::new();
+    // The whole file of messages with official replies becomes the knowledge base.
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/teddy2020c/messages_with_replies.csv"
+    );
+    let server = j.serve(&[]);
+    let agent = j.token("agent1");
+    // The demo: 600 entries from official replies, searchable in Chinese at once.
+    let (status, list) = server
+        .get("/api/v1/knowledge/entries?limit=1", &agent)
+        .await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(list["total"], 600);
+    let (status, found) = server
+        .get("/api/v1/knowledge/search?q=%E7%89%A9%E4%B8%9A", &agent)
+        .await;
+    assert_eq!(status, 200);
+    let first = &found["items"][0];
+    assert!(
+        first["title_html"]
+            .as_str()
+            .unwrap()
+            .contains("<mark>物业</mark>"),
+        "{first}"
+    );
+    // The demo IVR menu reads an entry of the demo knowledge base.
+    let (status, menu) = server.get("/api/v1/ivr/menu", &agent).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        menu["menu"]["nodes"]["policy"]["options"]["1"]["entry_id"],
+        "KB000001"
+    );
+    drop(server);
+
+    let out = j.run(&["import", file], "");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("already in the knowledge base"), "{stdout}");
+    let added: usize = stdout.split_whitespace().next().unwrap().parse().unwrap();
+    assert!(added > 2000, "{stdout}");
+    let again = j.run(&["import", file], "");
+    assert!(
+        String::from_utf8_lossy(&again.stdout).starts_with("0 entries added"),
+        "importing twice adds nothing"
+    );
+    // A restarted server finds what the import wrote (the index catches up from the database).
+    let server = j.serve(&["--no-demo"]);
+    let (_, list) = server
+        .get("/api/v1/knowledge/entries?limit=1", &agent)
+        .await;
+    assert_eq!(list["total"], 600 + added);
+    let (_, found) = server
+        .get(
+            "/api/v1/knowledge/search?q=%E5%B9%BF%E9%93%81%E9%9B%86%E5%9B%A2",
+            &agent,
+        )
+        .await;
+    assert!(!found["items"].as_array().unwrap().is_empty(), "{found}");
+}
