@@ -32,16 +32,13 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use jiesu_assist::scene::{SceneReading, Scenes};
 use jiesu_core::dispatch::{
     Facts, ReturnRow, RoutedBy, Routing, RuleSet, Scene, return_report, route,
 };
 use jiesu_core::ticket::ReviewDecision;
-use jiesu_core::{
-    Actor, Command, Directory, Event, EventRecord, Role, Status, Ticket, china_day_start,
-    china_offset, execute,
-};
+use jiesu_core::{Actor, Command, Directory, Event, EventRecord, Role, Status, Ticket, execute};
 use jiesu_store::{DynStore, RuleSetVersion, StoreError, TicketFilter};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -651,11 +648,6 @@ struct ReportQuery {
     to: Option<String>,
 }
 
-fn day(field: &str, raw: &str) -> ApiResult<NaiveDate> {
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .map_err(|_| AppError::invalid(field, "must be a day like 2026-11-23"))
-}
-
 #[derive(Serialize)]
 struct NamedReturnRow {
     name: Option<String>,
@@ -672,29 +664,9 @@ async fn report(
         &[Role::Analyst, Role::Supervisor, Role::Dispatcher],
         "read reports",
     )?;
-    let today = state
-        .clock
-        .now()
-        .with_timezone(&china_offset())
-        .date_naive();
-    let to = match q.to.as_deref() {
-        None | Some("") => today,
-        Some(raw) => day("to", raw)?,
-    };
-    let from = match q.from.as_deref() {
-        None | Some("") => to - chrono::Days::new(29),
-        Some(raw) => day("from", raw)?,
-    };
-    if from > to || (to - from).num_days() > 366 {
-        return Err(AppError::invalid(
-            "from",
-            "must be on or before 'to', at most 366 days before it",
-        ));
-    }
-    let (start, end) = (
-        china_day_start(from),
-        china_day_start(to + chrono::Days::new(1)),
-    );
+    let period =
+        crate::api::reports::Period::parse(&state, q.from.as_deref(), q.to.as_deref(), 30)?;
+    let (from, to, start, end) = (period.from, period.to, period.start, period.end);
     let ids = state.store.tickets_active_between(start, end).await?;
     let logs = state.store.logs(&ids).await?;
     let r = return_report(&logs, start, end);

@@ -50,6 +50,59 @@ pub struct NamedRow {
     pub row: RateRow,
 }
 
+/// A report's period: `from` and `to` days (China time, `to` included) and the instants that
+/// bound them.
+#[derive(Debug, Clone, Copy)]
+pub struct Period {
+    /// First day.
+    pub from: NaiveDate,
+    /// Last day, included.
+    pub to: NaiveDate,
+    /// The first instant of `from`.
+    pub start: DateTime<Utc>,
+    /// The first instant after `to`.
+    pub end: DateTime<Utc>,
+}
+
+impl Period {
+    /// The period from the query's `from` and `to` (`YYYY-MM-DD`): `to` defaults to today and
+    /// `from` to `days` days ending with `to`; at most a year long.
+    pub fn parse(
+        state: &AppState,
+        from: Option<&str>,
+        to: Option<&str>,
+        days: u32,
+    ) -> ApiResult<Period> {
+        let day = |field: &str, raw: Option<&str>| -> ApiResult<Option<NaiveDate>> {
+            match raw {
+                None | Some("") => Ok(None),
+                Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                    .map(Some)
+                    .map_err(|_| AppError::invalid(field, "must be a day like 2026-11-23")),
+            }
+        };
+        let today = state
+            .clock
+            .now()
+            .with_timezone(&china_offset())
+            .date_naive();
+        let to = day("to", to)?.unwrap_or(today);
+        let from = day("from", from)?.unwrap_or(to - chrono::Days::new(u64::from(days.max(1)) - 1));
+        if from > to || (to - from).num_days() > 366 {
+            return Err(AppError::invalid(
+                "from",
+                "must be on or before 'to', at most 366 days before it",
+            ));
+        }
+        Ok(Period {
+            from,
+            to,
+            start: china_day_start(from),
+            end: china_day_start(to + chrono::Days::new(1)),
+        })
+    }
+}
+
 /// The first instant of a month `YYYY-MM` in China, and of the month after.
 pub fn month_bounds(month: &str) -> Result<(DateTime<Utc>, DateTime<Utc>), AppError> {
     let bad = || AppError::invalid("month", "must be a month like 2026-11");

@@ -16,10 +16,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::{DateTime, NaiveDate, Utc};
 use jiesu_core::ivr::{CallOutcome, Menu, Step, step};
 use jiesu_core::knowledge::answer_confidence;
-use jiesu_core::{Actor, Caller, Channel, Intake, Role, TicketId, Urgency, china_day_start};
+use jiesu_core::{Actor, Caller, Channel, Intake, Role, TicketId, Urgency};
 use jiesu_store::knowledge::Contact;
 use jiesu_store::{NewTicket, StoreError};
 use serde::Deserialize;
@@ -559,34 +558,6 @@ struct Period {
     to: Option<String>,
 }
 
-/// `from` and `to` dates (China time; `to` inclusive), by default the last 7 days.
-fn period(
-    state: &AppState,
-    p: &Period,
-) -> ApiResult<(NaiveDate, NaiveDate, DateTime<Utc>, DateTime<Utc>)> {
-    let today = state
-        .clock
-        .now()
-        .with_timezone(&jiesu_core::china_offset())
-        .date_naive();
-    let parse = |raw: &Option<String>, field: &str, default: NaiveDate| match raw.as_deref() {
-        None | Some("") => Ok(default),
-        Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
-            .map_err(|_| AppError::invalid(field, "must be a date like 2026-11-23")),
-    };
-    let to = parse(&p.to, "to", today)?;
-    let from = parse(&p.from, "from", to - chrono::Duration::days(6))?;
-    if from > to {
-        return Err(AppError::invalid("from", "must not be after to"));
-    }
-    Ok((
-        from,
-        to,
-        china_day_start(from),
-        china_day_start(to + chrono::Duration::days(1)),
-    ))
-}
-
 /// `GET /reports/self-service?from=&to=`: IVR calls and bot questions by outcome, and the
 /// share served without an agent.
 async fn report(
@@ -598,7 +569,12 @@ async fn report(
         &[Role::Analyst, Role::Supervisor, Role::Editor, Role::Admin],
         "see self-service reports",
     )?;
-    let (from, to, start, end) = period(&state, &p)?;
+    let crate::api::reports::Period {
+        from,
+        to,
+        start,
+        end,
+    } = crate::api::reports::Period::parse(&state, p.from.as_deref(), p.to.as_deref(), 7)?;
     let counts = state.store.contacts_between(start, end).await?;
     let part = |kind: &str, served: &str| {
         let by: serde_json::Map<String, Value> = counts
@@ -634,7 +610,12 @@ async fn knowledge_report(
         &[Role::Analyst, Role::Supervisor, Role::Editor, Role::Admin],
         "see knowledge-base reports",
     )?;
-    let (from, to, start, end) = period(&state, &p)?;
+    let crate::api::reports::Period {
+        from,
+        to,
+        start,
+        end,
+    } = crate::api::reports::Period::parse(&state, p.from.as_deref(), p.to.as_deref(), 7)?;
     let counts = state.store.entry_changes_between(start, end).await?;
     let changes: serde_json::Map<String, Value> = jiesu_core::knowledge::EntryChange::ALL
         .iter()
