@@ -20,6 +20,7 @@
 
 mod data;
 mod eval;
+mod latent;
 mod linear;
 mod model;
 mod rng;
