@@ -698,14 +698,32 @@ fn main() {
             true,
         ),
     ];
-    let finals7: Vec<(&str, TrainOptions, bool)> = vec![(
-        "L1 G1 + LSA 100 γ1 with unlabelled + NB blend 0.05",
-        TrainOptions {
-            nb_blend: 0.05,
-            ..lsa(100, 1.0, false)
-        },
-        true,
-    )];
+    let lsa_nb = |dims: usize, blend: f32| TrainOptions {
+        nb_blend: blend,
+        ..lsa(dims, 1.0, false)
+    };
+    let finals7: Vec<(&str, TrainOptions, bool)> = vec![
+        (
+            "L1 G1 + LSA 100 γ1 with unlabelled + NB blend 0.05",
+            lsa_nb(100, 0.05),
+            true,
+        ),
+        (
+            "L2 G1 + LSA 300 γ1 with unlabelled + NB blend 0.05",
+            lsa_nb(300, 0.05),
+            true,
+        ),
+        (
+            "L3 G1 + LSA 50 γ1 with unlabelled + NB blend 0.05",
+            lsa_nb(50, 0.05),
+            true,
+        ),
+        (
+            "L4 G1 + LSA 100 γ1 with unlabelled + NB blend 0.1",
+            lsa_nb(100, 0.1),
+            true,
+        ),
+    ];
     let finals: Vec<(&str, TrainOptions, bool)> = finals
         .into_iter()
         .chain(finals7)
