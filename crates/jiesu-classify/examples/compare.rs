@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! cargo run --release -p jiesu-classify --example compare [--features words] -- \
-//!     --data messages_labeled_train.csv [--unlabelled FILE]... [--only NAME] [--k 5] [--seed 2026]
+//!     --data messages_labeled_train.csv [--unlabelled FILE]... [--catalog FILE] \
+//!     [--replies messages_with_replies.csv] [--only NAME] [--k 5] [--seed 2026] [--repeat N] [--speed]
 //! ```
 
 use jiesu_classify::*;
