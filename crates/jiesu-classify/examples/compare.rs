@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! cargo run --release -p jiesu-classify --example compare [--features words] -- \
-//!     --data messages_labeled_train.csv [--unlabelled FILE]... [--only NAME] [--k 5] [--seed 2026]
+//!     --data messages_labeled_train.csv [--unlabelled FILE]... [--catalog FILE] \
+//!     [--replies messages_with_replies.csv] [--only NAME] [--k 5] [--seed 2026] [--repeat N] [--speed]
 //! ```
 
 use jiesu_classify::*;
@@ -15,6 +16,7 @@ fn main() {
     let mut unl_files: Vec<PathBuf> = Vec::new();
     let mut only: Vec<String> = Vec::new();
     let mut catalog_file: Option<PathBuf> = None;
+    let mut replies_file: Option<PathBuf> = None;
     let mut k = 5;
     let mut seed = 2026;
     let mut repeat = 0u64;
@@ -26,6 +28,7 @@ fn main() {
             "--data" => data = args.next().map(PathBuf::from),
             "--unlabelled" => unl_files.push(args.next().expect("file").into()),
             "--catalog" => catalog_file = args.next().map(PathBuf::from),
+            "--replies" => replies_file = args.next().map(PathBuf::from),
             "--only" => only.push(args.next().expect("name")),
             "--k" => k = args.next().expect("k").parse().expect("k"),
             "--seed" => seed = args.next().expect("seed").parse().expect("seed"),
@@ -53,6 +56,23 @@ fn main() {
             }
         }
     }
+    // Messages with the department's reply: (title, detail) and the reply.
+    let mut replied: Vec<(String, String)> = Vec::new();
+    let mut replies: Vec<String> = Vec::new();
+    if let Some(f) = &replies_file {
+        let mut rdr = csv::Reader::from_path(f).expect("replies");
+        let h = rdr.headers().expect("header").clone();
+        let col = |n: &str| {
+            h.iter()
+                .position(|x| x.trim_start_matches('\u{feff}') == n)
+                .expect(n)
+        };
+        let (ct, cd, cr) = (col("title"), col("detail"), col("reply"));
+        for rec in rdr.records().flatten() {
+            replied.push((rec[ct].trim().to_string(), rec[cd].trim().to_string()));
+            replies.push(rec[cr].trim().to_string());
+        }
+    }
     eprintln!("{} catalog rows", catalog.len());
     eprintln!(
         "{} labelled rows ({} bad), {} unlabelled",
@@ -73,6 +93,9 @@ fn main() {
         balanced: true,
         nb_scale: 0.0,
         extra_weight: 0.0,
+        nb_blend: 0.0,
+        latent_dims: 0,
+        latent_weight: 0.0,
         self_training: None,
         vocab_from_unlabelled: false,
         calibrate: false,
@@ -90,6 +113,7 @@ fn main() {
             fraction,
             weight,
             min_score: 0.0,
+            balanced: false,
         })
     };
     let mut configs: Vec<(String, TrainOptions, bool)> = Vec::new();
@@ -355,6 +379,7 @@ fn main() {
                     fraction: fr,
                     weight: w,
                     min_score: ms,
+                    balanced: false,
                 }),
                 ..best.clone()
             },
@@ -557,7 +582,158 @@ fn main() {
         },
         "G1 is the shipped default"
     );
-    let finals: Vec<(&str, TrainOptions, bool)> = finals.into_iter().chain(finals2).collect();
+    // Semi-supervised: self-training with the added messages taken per class.
+    let bst = |fraction: f32, weight: f32, rounds: usize, vocab: bool| TrainOptions {
+        self_training: Some(SelfTraining {
+            rounds,
+            fraction,
+            weight,
+            min_score: 0.0,
+            balanced: true,
+        }),
+        vocab_from_unlabelled: vocab,
+        ..g1.clone()
+    };
+    let finals3: Vec<(&str, TrainOptions, bool)> = vec![
+        (
+            "H1 G1 + balanced self-training 30% x0.3",
+            bst(0.3, 0.3, 1, false),
+            true,
+        ),
+        (
+            "H2 G1 + balanced self-training 50% x0.3, 2 rounds",
+            bst(0.5, 0.3, 2, false),
+            true,
+        ),
+        (
+            "H3 G1 + balanced self-training 100% x0.2, vocab(unl)",
+            bst(1.0, 0.2, 1, true),
+            true,
+        ),
+        (
+            "H4 G1 + balanced self-training 30% x0.5, vocab(unl)",
+            bst(0.3, 0.5, 1, true),
+            true,
+        ),
+        (
+            "H5 G1 + balanced self-training 60% x0.3, vocab(unl), 2 rounds",
+            bst(0.6, 0.3, 2, true),
+            true,
+        ),
+    ];
+    let blend = |b: f32, alpha: f32| TrainOptions {
+        nb_blend: b,
+        alpha,
+        ..g1.clone()
+    };
+    let finals4: Vec<(&str, TrainOptions, bool)> = vec![
+        ("I1 G1 + NB blend 0.02 a0.05", blend(0.02, 0.05), false),
+        ("I2 G1 + NB blend 0.05 a0.05", blend(0.05, 0.05), false),
+        ("I3 G1 + NB blend 0.1 a0.05", blend(0.1, 0.05), false),
+        ("I4 G1 + NB blend 0.2 a0.05", blend(0.2, 0.05), false),
+        ("I5 G1 + NB blend 0.05 a0.01", blend(0.05, 0.01), false),
+        ("I6 G1 + NB blend 0.1 a0.2", blend(0.1, 0.2), false),
+    ];
+    let lsa = |dims: usize, gamma: f32, vocab: bool| TrainOptions {
+        latent_dims: dims,
+        latent_weight: gamma,
+        vocab_from_unlabelled: vocab,
+        ..g1.clone()
+    };
+    let finals5: Vec<(&str, TrainOptions, bool)> = vec![
+        (
+            "J0 G1 + LSA 100 γ1 from labelled texts only",
+            lsa(100, 1.0, false),
+            false,
+        ),
+        (
+            "J1 G1 + LSA 100 γ1 with unlabelled",
+            lsa(100, 1.0, false),
+            true,
+        ),
+        (
+            "J2 G1 + LSA 100 γ0.5 with unlabelled",
+            lsa(100, 0.5, false),
+            true,
+        ),
+        (
+            "J3 G1 + LSA 100 γ2 with unlabelled",
+            lsa(100, 2.0, false),
+            true,
+        ),
+        (
+            "J4 G1 + LSA 200 γ1 with unlabelled",
+            lsa(200, 1.0, false),
+            true,
+        ),
+        (
+            "J5 G1 + LSA 100 γ1 with unlabelled, vocab(unl)",
+            lsa(100, 1.0, true),
+            true,
+        ),
+    ];
+    let finals6: Vec<(&str, TrainOptions, bool)> = vec![
+        (
+            "K0 G1 + balanced self-training on replied messages 50% x0.3, no reply",
+            bst(0.5, 0.3, 1, false),
+            true,
+        ),
+        (
+            "K1 G1 + balanced self-training on replied messages 50% x0.3, chosen with reply",
+            bst(0.5, 0.3, 1, false),
+            true,
+        ),
+        (
+            "K2 G1 + balanced self-training on replied messages 30% x0.5, chosen with reply",
+            bst(0.3, 0.5, 1, false),
+            true,
+        ),
+        (
+            "K3 G1 + balanced self-training on replied messages 100% x0.2, chosen with reply",
+            bst(1.0, 0.2, 1, false),
+            true,
+        ),
+        (
+            "K4 G1 + balanced self-training on replied messages 50% x1, chosen with reply",
+            bst(0.5, 1.0, 1, false),
+            true,
+        ),
+    ];
+    let lsa_nb = |dims: usize, blend: f32| TrainOptions {
+        nb_blend: blend,
+        ..lsa(dims, 1.0, false)
+    };
+    let finals7: Vec<(&str, TrainOptions, bool)> = vec![
+        (
+            "L1 G1 + LSA 100 γ1 with unlabelled + NB blend 0.05",
+            lsa_nb(100, 0.05),
+            true,
+        ),
+        (
+            "L2 G1 + LSA 300 γ1 with unlabelled + NB blend 0.05",
+            lsa_nb(300, 0.05),
+            true,
+        ),
+        (
+            "L3 G1 + LSA 50 γ1 with unlabelled + NB blend 0.05",
+            lsa_nb(50, 0.05),
+            true,
+        ),
+        (
+            "L4 G1 + LSA 100 γ1 with unlabelled + NB blend 0.1",
+            lsa_nb(100, 0.1),
+            true,
+        ),
+    ];
+    let finals: Vec<(&str, TrainOptions, bool)> = finals
+        .into_iter()
+        .chain(finals7)
+        .chain(finals6)
+        .chain(finals5)
+        .chain(finals4)
+        .chain(finals2)
+        .chain(finals3)
+        .collect();
     for (name, o, u) in finals {
         add(name, o, u);
     }
@@ -579,9 +755,19 @@ fn main() {
             eprintln!("skip {name}: needs --features words");
             continue;
         }
-        let trainer = Trainer::new(o.clone())
+        let mut trainer = Trainer::new(o.clone())
             .with_unlabelled(if *use_unl { unl.clone() } else { Vec::new() })
             .with_extra(catalog.clone());
+        if name.starts_with('K') {
+            // Self-training on the replied messages, pseudo-labels chosen with the reply.
+            trainer = trainer
+                .with_unlabelled(replied.clone())
+                .with_unlabelled_context(if name.contains("no reply") {
+                    Vec::new()
+                } else {
+                    replies.clone()
+                });
+        }
         let t = Instant::now();
         let r = cross_validate(&trainer, &data.rows, k, seed).expect("cv");
         let cv_time = t.elapsed().as_secs_f64();

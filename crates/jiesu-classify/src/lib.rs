@@ -6,8 +6,11 @@
 //! method (chosen by cross-validation, see BENCHMARKS.md) is a one-vs-rest linear SVM trained by
 //! dual coordinate descent on naive-Bayes-scaled features (NBSVM), with the catalog's level-2 /
 //! level-3 names as extra training texts of their level-1 class. Logistic regression, naive
-//! Bayes, jieba word n-grams (crate feature `words`) and self-training on unlabelled messages
-//! are there for comparison. Everything a model needs is in one versioned JSON file.
+//! Bayes, jieba word n-grams (crate feature `words`), self-training on unlabelled messages
+//! (optionally choosing pseudo-labels with a reply as context), latent (LSA) features learnt
+//! from unlabelled messages and a naive Bayes blend are there as options; the latter two are
+//! folded back into the n-gram weights, so every model is one linear model over n-grams.
+//! Everything a model needs is in one versioned JSON file.
 //!
 //! ```no_run
 //! use jiesu_classify::{read_labelled, Model, TrainOptions, Trainer};
@@ -20,6 +23,7 @@
 
 mod data;
 mod eval;
+mod latent;
 mod linear;
 mod model;
 mod rng;

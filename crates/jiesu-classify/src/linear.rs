@@ -11,6 +11,8 @@ pub(crate) struct Problem<'a> {
     pub(crate) ys: &'a [usize],
     pub(crate) weights: &'a [f32],
     pub(crate) n_features: usize,
+    /// Features from this index on (latent ones, possibly negative) are not NB-scaled.
+    pub(crate) n_text: usize,
     pub(crate) n_classes: usize,
 }
 
@@ -177,10 +179,18 @@ fn nb_ratio(p: &Problem, class: usize, alpha: f32) -> Vec<f32> {
             t[j as usize] += sw * v;
         }
     }
-    let (sp, sn): (f32, f32) = (pos.iter().sum(), neg.iter().sum());
+    let t = p.n_text.min(p.n_features);
+    let (sp, sn): (f32, f32) = (pos[..t].iter().sum(), neg[..t].iter().sum());
     pos.iter()
         .zip(&neg)
-        .map(|(a, b)| ((a / sp) / (b / sn)).ln())
+        .enumerate()
+        .map(|(j, (a, b))| {
+            if j < t {
+                ((a / sp) / (b / sn)).ln()
+            } else {
+                1.0
+            }
+        })
         .collect()
 }
 
@@ -246,7 +256,8 @@ pub(crate) fn naive_bayes(p: &Problem, alpha: f32, complement: bool) -> Linear {
     let mut prior = vec![0.0f64; k];
     for ((x, &y), &sw) in p.xs.iter().zip(p.ys).zip(p.weights) {
         prior[y] += f64::from(sw);
-        for &(j, v) in x.iter() {
+        // Latent features (possibly negative) are no counts: left out.
+        for &(j, v) in x.iter().filter(|e| (e.0 as usize) < p.n_text) {
             counts[j as usize * k + y] += f64::from(sw * v);
         }
     }
@@ -353,6 +364,7 @@ mod tests {
             ys: &ys,
             weights: &weights,
             n_features: 4,
+            n_text: 4,
             n_classes: 3,
         };
         check(&svm(&p, 1.0, true, 100, 1, 0.0), &xs, &ys);

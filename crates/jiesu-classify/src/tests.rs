@@ -132,6 +132,7 @@ fn save_and_load_round_trip_with_identical_predictions() {
         fraction: 0.5,
         weight: 0.5,
         min_score: -10.0,
+        balanced: false,
     });
     let unlabelled = vec![
         (
@@ -337,4 +338,56 @@ fn word_features_need_the_words_feature() {
     };
     let err = Trainer::new(options).train(&fixture()).unwrap_err();
     assert!(err.to_string().contains("`words` feature"), "{err}");
+}
+
+#[test]
+fn latent_features_and_nb_blend_still_predict_the_obvious_cases() {
+    let rows = fixture();
+    let unlabelled: Vec<(String, String)> = [
+        ("小区物业不作为", "物业费乱收，小区停水停电"),
+        ("公交车太挤", "早高峰公交车太挤，希望增加班次"),
+        ("学校收费", "学校乱收资料费，家长不满"),
+        ("排污", "工厂排污，河水发臭"),
+        ("社保", "单位不缴社保，养老保险断缴"),
+    ]
+    .iter()
+    .map(|(t, d)| (t.to_string(), d.to_string()))
+    .collect();
+    let replies: Vec<String> = ["住建局回复", "交通运输局回复", "教育局回复", "", ""]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let mut options = small_options(Method::Svm);
+    options.latent_dims = 8;
+    options.latent_weight = 1.0;
+    options.nb_blend = 0.05;
+    options.self_training = Some(SelfTraining {
+        rounds: 1,
+        fraction: 0.6,
+        weight: 0.3,
+        min_score: -10.0,
+        balanced: true,
+    });
+    let model = Trainer::new(options)
+        .with_unlabelled(unlabelled)
+        .with_unlabelled_context(replies)
+        .train(&rows)
+        .unwrap();
+    assert_eq!(model.provenance().unlabelled_rows, 5);
+    assert!(model.provenance().self_trained_rows > 0);
+    // The latent weights are folded back: the model has only n-gram features.
+    assert!(model.n_features() > 0);
+    assert_eq!(evaluate(&model, &rows).accuracy, 1.0);
+    for (text, want) in [
+        ("我家小区停水了，物业不管", "城乡建设"),
+        ("学校老师乱收补课费", "教育文体"),
+        ("出租车司机拒载绕路", "交通运输"),
+    ] {
+        assert_eq!(model.predict(text).top[0].0, want, "{text}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.json");
+    model.save(&path).unwrap();
+    let loaded = Model::load(&path).unwrap();
+    assert_eq!(loaded.predict("河水发臭"), model.predict("河水发臭"));
 }

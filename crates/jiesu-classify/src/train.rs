@@ -3,6 +3,7 @@
 
 use crate::data::Row;
 use crate::eval::stratified_folds;
+use crate::latent::Basis;
 use crate::linear::{self, Linear, Problem};
 use crate::model::{Model, Provenance};
 use crate::text::{Doc, FeatureConfig, Scratch, Sparse, Vocab, words_available};
@@ -63,6 +64,10 @@ pub struct SelfTraining {
     /// scores low everywhere).
     #[serde(default)]
     pub min_score: f32,
+    /// Take the added messages per predicted class in proportion to the labelled class sizes
+    /// (otherwise the most confident overall, which favours the easy classes).
+    #[serde(default)]
+    pub balanced: bool,
 }
 
 /// Everything that decides a trained model. Stored in the model file.
@@ -86,6 +91,17 @@ pub struct TrainOptions {
     /// Sample weight of the extra (catalog) rows.
     #[serde(default)]
     pub extra_weight: f32,
+    /// Add this many times the weights of a multinomial naive Bayes model (smoothing `alpha`,
+    /// log-probabilities centred per feature) to the SVM's: still one linear model.
+    #[serde(default)]
+    pub nb_blend: f32,
+    /// Latent (LSA) dimensions learnt from all training texts including the unlabelled
+    /// messages (0 = none); folded back into the n-gram weights after training.
+    #[serde(default)]
+    pub latent_dims: usize,
+    /// Weight γ of the latent features.
+    #[serde(default)]
+    pub latent_weight: f32,
     pub self_training: Option<SelfTraining>,
     /// Build the vocabulary from the unlabelled messages too (useful with self-training).
     pub vocab_from_unlabelled: bool,
@@ -107,6 +123,9 @@ impl Default for TrainOptions {
             balanced: true,
             nb_scale: 0.03,
             extra_weight: 5.0,
+            nb_blend: 0.0,
+            latent_dims: 0,
+            latent_weight: 0.0,
             self_training: None,
             vocab_from_unlabelled: false,
             calibrate: true,
@@ -120,6 +139,9 @@ impl Default for TrainOptions {
 pub struct Trainer {
     pub options: TrainOptions,
     unlabelled: Vec<(String, String)>,
+    /// Per unlabelled message, text that is not the citizen's (a reply) and helps only to
+    /// choose its pseudo-label.
+    unlabelled_context: Vec<String>,
     extra: Vec<Row>,
     /// Free text recorded in the model's provenance (for example the training file's name).
     pub source: Option<String>,
@@ -137,6 +159,7 @@ impl Trainer {
         Self {
             options,
             unlabelled: Vec::new(),
+            unlabelled_context: Vec::new(),
             extra: Vec::new(),
             source: None,
         }
@@ -146,6 +169,14 @@ impl Trainer {
     /// `self_training`, pseudo-labelled training examples.
     pub fn with_unlabelled(mut self, texts: Vec<(String, String)>) -> Self {
         self.unlabelled = texts;
+        self
+    }
+
+    /// Context of each unlabelled message, in the order of `with_unlabelled` (for example the
+    /// department's reply): self-training picks pseudo-labels on message + context and trains on
+    /// the message alone.
+    pub fn with_unlabelled_context(mut self, context: Vec<String>) -> Self {
+        self.unlabelled_context = context;
         self
     }
 
@@ -203,13 +234,17 @@ impl Trainer {
             .map(|r| classes.binary_search(&r.label).unwrap_or(0))
             .collect();
         let own: HashSet<u64> = rows.iter().map(|r| text_key(&r.title, &r.detail)).collect();
-        let unl: Vec<&(String, String)> = self
-            .unlabelled
-            .iter()
-            .filter(|(t, d)| {
+        let keep: Vec<usize> = (0..self.unlabelled.len())
+            .filter(|&i| {
+                let (t, d) = &self.unlabelled[i];
                 let k = text_key(t, d);
                 !exclude.contains(&k) && !own.contains(&k)
             })
+            .collect();
+        let unl: Vec<&(String, String)> = keep.iter().map(|&i| &self.unlabelled[i]).collect();
+        let unl_context: Vec<&str> = keep
+            .iter()
+            .map(|&i| self.unlabelled_context.get(i).map_or("", String::as_str))
             .collect();
 
         let mut extra: Vec<&Row> = if o.extra_weight > 0.0 {
@@ -260,6 +295,9 @@ impl Trainer {
             .map(|r| vocab.vectorize(&o.features, &r.title, &r.detail, &mut scratch))
             .collect();
         let k = classes.len();
+        let n_text = vocab.len();
+        let (basis, xs, xu) = self.latent(&vocab, xs, &udocs, &mut scratch);
+        let n_all = n_text + basis.as_ref().map_or(0, |b| b.l);
         let refs: Vec<&Sparse> = xs.iter().collect();
         let mut ys = ys;
         ys.extend(
@@ -273,7 +311,8 @@ impl Trainer {
             xs: &refs,
             ys: &ys,
             weights: &ones,
-            n_features: vocab.len(),
+            n_features: n_all,
+            n_text,
             n_classes: k,
         });
 
@@ -283,14 +322,34 @@ impl Trainer {
             .as_ref()
             .filter(|st| st.rounds > 0 && !unl.is_empty())
         {
-            let xu: Vec<Sparse> = unl
-                .iter()
-                .map(|(t, d)| vocab.vectorize(&o.features, t, d, &mut scratch))
-                .collect();
+            let xu: Vec<Sparse> = match xu {
+                Some(xu) => xu,
+                None => unl
+                    .iter()
+                    .map(|(t, d)| vocab.vectorize(&o.features, t, d, &mut scratch))
+                    .collect(),
+            };
+            // With context (a department's reply), pseudo-labels are chosen on message + context
+            // but the message alone is trained on.
+            let xr: Vec<Sparse> = if unl_context.iter().any(|c| !c.is_empty()) {
+                unl.iter()
+                    .zip(&unl_context)
+                    .map(|((t, d), c)| {
+                        let x = vocab.vectorize(&o.features, t, &format!("{d}\n{c}"), &mut scratch);
+                        match &basis {
+                            Some(b) => b.augment(&x, n_text, o.latent_weight),
+                            None => x,
+                        }
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let rank_x: &[Sparse] = if xr.is_empty() { &xu } else { &xr };
             let take = ((xu.len() as f32 * st.fraction).round() as usize).min(xu.len());
             for _ in 0..st.rounds {
                 let mut buf = vec![0.0f32; k];
-                let mut ranked: Vec<(f32, usize, usize, f32)> = xu
+                let mut ranked: Vec<(f32, usize, usize, f32)> = rank_x
                     .iter()
                     .enumerate()
                     .map(|(i, x)| {
@@ -307,6 +366,21 @@ impl Trainer {
                     .filter(|r| r.3 >= st.min_score)
                     .collect();
                 ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+                if st.balanced {
+                    let mut quota: Vec<usize> = (0..k)
+                        .map(|c| {
+                            let n = ys[..rows.len()].iter().filter(|&&y| y == c).count();
+                            (take as f32 * n as f32 / rows.len() as f32).round() as usize
+                        })
+                        .collect();
+                    ranked.retain(|r| {
+                        let q = &mut quota[r.2];
+                        *q > 0 && {
+                            *q -= 1;
+                            true
+                        }
+                    });
+                }
                 let mut all: Vec<&Sparse> = refs.clone();
                 let mut all_y = ys.clone();
                 let mut all_w = ones.clone();
@@ -320,12 +394,16 @@ impl Trainer {
                     xs: &all,
                     ys: &all_y,
                     weights: &all_w,
-                    n_features: vocab.len(),
+                    n_features: n_all,
+                    n_text,
                     n_classes: k,
                 });
             }
         }
 
+        if let Some(b) = &basis {
+            lin.w = b.fold(&lin.w, k, n_text, o.latent_weight);
+        }
         let mut model = Model::from_parts(
             classes,
             o.clone(),
@@ -346,9 +424,51 @@ impl Trainer {
         Ok(model)
     }
 
+    /// With `latent_dims`, the latent basis of all training texts (labelled, extra and
+    /// unlabelled), the training vectors augmented with their latent features, and the
+    /// unlabelled ones augmented likewise.
+    fn latent(
+        &self,
+        vocab: &Vocab,
+        xs: Vec<Sparse>,
+        udocs: &[Doc],
+        scratch: &mut Scratch,
+    ) -> (Option<Basis>, Vec<Sparse>, Option<Vec<Sparse>>) {
+        let o = &self.options;
+        if o.latent_dims == 0 {
+            return (None, xs, None);
+        }
+        let xu: Vec<Sparse> = udocs
+            .iter()
+            .map(|d| vocab.vectorize(&o.features, d.title, d.detail, scratch))
+            .collect();
+        let all: Vec<&Sparse> = xs.iter().chain(&xu).collect();
+        let b = Basis::fit(&all, vocab.len(), o.latent_dims, 2, o.seed);
+        let n = vocab.len();
+        let g = o.latent_weight;
+        let xs = xs.iter().map(|x| b.augment(x, n, g)).collect();
+        let xu = xu.iter().map(|x| b.augment(x, n, g)).collect();
+        (Some(b), xs, Some(xu))
+    }
+
     fn fit_linear(&self, p: &Problem) -> Linear {
         let o = &self.options;
         match o.method {
+            Method::Svm if o.nb_blend > 0.0 => {
+                let mut lin = linear::svm(p, o.c, o.balanced, o.epochs.max(1), o.seed, o.nb_scale);
+                let nb = linear::naive_bayes(p, o.alpha, false);
+                let k = lin.k;
+                for (row, nrow) in lin.w.chunks_mut(k).zip(nb.w.chunks(k)) {
+                    let mean = nrow.iter().sum::<f32>() / k as f32;
+                    for (w, v) in row.iter_mut().zip(nrow) {
+                        *w += o.nb_blend * (v - mean);
+                    }
+                }
+                for (b, v) in lin.b.iter_mut().zip(&nb.b) {
+                    *b += o.nb_blend * v;
+                }
+                lin
+            }
             Method::Svm => linear::svm(p, o.c, o.balanced, o.epochs.max(1), o.seed, o.nb_scale),
             Method::Logreg => linear::logreg(p, o.lambda, o.epochs.max(1), o.seed),
             Method::Nb => linear::naive_bayes(p, o.alpha, false),
