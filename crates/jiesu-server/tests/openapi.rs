@@ -1378,6 +1378,12 @@ fn every_event() -> Vec<Event> {
         Event::Merged {
             master_id: TicketId("0193a6f0-1b2c-7d3e-8f40-5a6b7c8d9e0f".into()),
         },
+        Event::MasterReplied {
+            master_id: TicketId("0193a6f0-1b2c-7d3e-8f40-5a6b7c8d9e0f".into()),
+            unit: Some("110108007".into()),
+            outcome: Some(ReplyOutcome::Solved),
+            text: "已更换灯泡".into(),
+        },
         Event::WaitingForCaller {
             reason: "等待诉求人提供材料".into(),
             clock_paused: true,
@@ -1415,6 +1421,7 @@ fn every_event() -> Vec<Event> {
             | Event::TimeWarned { .. }
             | Event::Overdue { .. }
             | Event::Merged { .. }
+            | Event::MasterReplied { .. }
             | Event::WaitingForCaller { .. }
             | Event::Resumed { .. }
             | Event::ConsultationRequested { .. } => {}
