@@ -163,7 +163,11 @@ fn a_merged_ticket_is_called_back_after_its_master_is_replied() {
         callback(false, Satisfaction::Unsatisfied),
     ]);
     let t = t.unwrap();
-    assert_eq!(t.status, Status::Closed, "a merged caller's answer closes it");
+    assert_eq!(
+        t.status,
+        Status::Closed,
+        "a merged caller's answer closes it"
+    );
     assert_eq!(t.resolved, Some(false));
     assert_eq!(t.master_id, Some(TicketId("m".into())));
 
