@@ -60,12 +60,14 @@ struct Built {
     docs: usize,
 }
 
+/// A ticket's profile: (version, matcher generation, profile).
+type Cached = (u32, u64, Arc<Profile>);
+
 /// The merge proposer: the matcher in use and the profiles of the tickets seen.
 #[derive(Default)]
 pub struct Merges {
     built: tokio::sync::Mutex<Option<Arc<Built>>>,
-    /// Ticket id → (version, matcher generation, profile).
-    profiles: Mutex<HashMap<TicketId, (u32, u64, Arc<Profile>)>>,
+    profiles: Mutex<HashMap<TicketId, Cached>>,
     rebuilding: AtomicBool,
     generations: AtomicU64,
 }

@@ -858,7 +858,7 @@ impl Store for SqliteStore {
                 received_at: from_millis(row.try_get("received_at")?)?,
             });
         }
-        out.sort_by(|a, b| b.received_at.cmp(&a.received_at));
+        out.sort_by_key(|c| std::cmp::Reverse(c.received_at));
         Ok(out)
     }
 
