@@ -456,6 +456,18 @@ pub enum Command {
         /// Note.
         note: Option<String>,
     },
+    /// 一件多诉: a merged ticket takes over its master's reply, so that its own caller is
+    /// called back too. Issued by the shell when the master is replied or answered.
+    FollowMaster {
+        /// The master ticket.
+        master_id: TicketId,
+        /// The unit that replied (none when the centre answered).
+        unit: Option<String>,
+        /// The unit's result (none when the centre answered).
+        outcome: Option<ReplyOutcome>,
+        /// The reply text.
+        text: String,
+    },
 }
 
 wire_enum! {
@@ -499,6 +511,8 @@ wire_enum! {
         Resume = "resume",
         /// [`Command::Consult`].
         Consult = "consult",
+        /// [`Command::FollowMaster`].
+        FollowMaster = "follow_master",
     }
 }
 
@@ -519,14 +533,17 @@ impl CommandKind {
             Supervise => &[Supervisor, Admin],
             Escalate => &[Agent, Dispatcher, Supervisor, Admin],
             Close => &[Dispatcher, Supervisor, Admin],
-            CheckTime => &[Admin],
+            CheckTime | FollowMaster => &[Admin],
         }
     }
 
     /// Whether clients may send this command through the API (`receive` has its own endpoint,
-    /// `check_time` belongs to the time-limit scanner).
+    /// `check_time` belongs to the time-limit scanner, `follow_master` to the master's reply).
     pub fn is_api_action(self) -> bool {
-        !matches!(self, CommandKind::Receive | CommandKind::CheckTime)
+        !matches!(
+            self,
+            CommandKind::Receive | CommandKind::CheckTime | CommandKind::FollowMaster
+        )
     }
 
     /// Commands a unit user issues as the ticket's lead unit.
@@ -558,6 +575,7 @@ impl Command {
             Command::WaitForCaller { .. } => CommandKind::WaitForCaller,
             Command::Resume { .. } => CommandKind::Resume,
             Command::Consult { .. } => CommandKind::Consult,
+            Command::FollowMaster { .. } => CommandKind::FollowMaster,
         }
     }
 }
@@ -621,6 +639,9 @@ pub const TRANSITIONS: &[(Status, CommandKind, &[Status])] = {
         (S::Reopened, C::Close, &[S::Closed]),
         (S::Reopened, C::CheckTime, &[S::Reopened]),
         (S::Reopened, C::Consult, &[S::Reopened]),
+        // 一件多诉: a merged ticket follows its master's reply, then its caller is called back.
+        (S::Merged, C::FollowMaster, &[S::Merged]),
+        (S::Merged, C::Callback, &[S::Merged, S::Closed]),
     ]
 };
 
@@ -829,6 +850,20 @@ pub enum Event {
         /// The master ticket.
         master_id: TicketId,
     },
+    /// The master ticket was replied (or answered): this merged ticket's caller is due a
+    /// callback with that reply.
+    MasterReplied {
+        /// The master ticket.
+        master_id: TicketId,
+        /// The unit that replied (none when the centre answered).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unit: Option<String>,
+        /// The unit's result (none when the centre answered).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        outcome: Option<ReplyOutcome>,
+        /// The reply text.
+        text: String,
+    },
     /// 会商 units invited to a joint consultation.
     ConsultationRequested {
         /// The units invited.
@@ -861,6 +896,7 @@ impl Event {
             Event::Supervised { .. } => "supervised",
             Event::Escalated { .. } => "escalated",
             Event::Merged { .. } => "merged",
+            Event::MasterReplied { .. } => "master_replied",
             Event::TimeWarned { .. } => "time_warned",
             Event::WaitingForCaller { .. } => "waiting_for_caller",
             Event::Resumed { .. } => "resumed",
@@ -1354,7 +1390,13 @@ pub fn decide(
                     satisfaction,
                     note: n,
                 }];
-                if resolved && satisfaction != Satisfaction::Unsatisfied {
+                if ticket.status == Status::Merged {
+                    // The master carries the handling: its caller's answer decides a reopening;
+                    // this caller's answer is recorded and counted, and the ticket is done.
+                    events.push(Event::Closed {
+                        reason: Some("called back with its master ticket".into()),
+                    });
+                } else if resolved && satisfaction != Satisfaction::Unsatisfied {
                     events.push(Event::Closed { reason: None });
                 } else {
                     let reason = if resolved {
@@ -1452,6 +1494,22 @@ pub fn decide(
         Command::Close { reason } => vec![Event::Closed {
             reason: Some(required("reason", reason, MAX_SHORT)?),
         }],
+        Command::FollowMaster {
+            master_id,
+            unit,
+            outcome,
+            text,
+        } => {
+            if ticket.master_id.as_ref() != Some(master_id) {
+                return Err(invalid("master_id", "is not this ticket's master"));
+            }
+            vec![Event::MasterReplied {
+                master_id: master_id.clone(),
+                unit: unit.clone(),
+                outcome: *outcome,
+                text: required("text", text, MAX_CONTENT)?,
+            }]
+        }
         Command::Consult { units, note: n } => {
             if units.is_empty() || units.len() > 10 {
                 return Err(invalid("units", "must name 1 to 10 units"));
@@ -1596,6 +1654,9 @@ fn precondition(ticket: &Ticket, kind: CommandKind, actor: &Actor) -> Result<(),
         }
         CommandKind::Resume if ticket.waiting.is_none() => {
             Err(not_allowed("; it is not waiting on the caller"))
+        }
+        CommandKind::Callback if ticket.status == Status::Merged && ticket.replied_at.is_none() => {
+            Err(not_allowed("; its master ticket has not been replied yet"))
         }
         _ => Ok(()),
     }
@@ -1784,6 +1845,13 @@ pub fn evolve(state: Option<Ticket>, record: &EventRecord) -> Option<Ticket> {
         Event::Merged { master_id } => {
             t.status = Status::Merged;
             t.master_id = Some(master_id.clone());
+        }
+        Event::MasterReplied { outcome, .. } => {
+            t.replied_at = Some(record.at);
+            t.reply_outcome = *outcome;
+            t.callback_attempts = 0;
+            t.resolved = None;
+            t.satisfaction = None;
         }
         Event::ConsultationRequested { units, .. } => {
             for u in units {

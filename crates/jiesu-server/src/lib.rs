@@ -10,6 +10,7 @@ pub mod error;
 pub mod extract;
 pub mod jobs;
 pub mod knowledge;
+pub mod merges;
 
 use axum::Router;
 use chrono::{DateTime, Utc};
@@ -88,6 +89,8 @@ pub struct AppState {
     pub knowledge: Arc<knowledge::Knowledge>,
     /// 派单规则 the dispatch rules in force.
     pub dispatch: Arc<api::dispatch::Rules>,
+    /// 一件多诉 the merge proposer and its cached profiles.
+    pub merges: Arc<merges::Merges>,
 }
 
 /// 坐席智能助手 what the assistant reads text with.
@@ -310,6 +313,7 @@ impl AppState {
             assistant,
             knowledge: Arc::new(knowledge),
             dispatch,
+            merges: Arc::default(),
         };
         let (policies, calendar) = state.load_time_limits().await?;
         state.set_time_limits(policies, calendar);
@@ -380,6 +384,7 @@ pub fn app(state: AppState) -> Router {
                 .merge(api::notices::routes())
                 .merge(api::selfservice::routes())
                 .merge(api::dispatch::routes())
+                .merge(api::duplicates::routes())
                 .fallback(api::not_found),
         )
         .layer(axum::middleware::map_response(json_errors))

@@ -833,6 +833,7 @@ fn every_route_and_action_is_documented() {
         ("/api/v1/dispatch/rules/versions", "get"),
         ("/api/v1/dispatch/explain", "post"),
         ("/api/v1/dispatch/queue", "get"),
+        ("/api/v1/tickets/{id}/duplicates", "get"),
         ("/api/v1/dispatch/returns", "get"),
         ("/api/v1/reports/returns", "get"),
     ] {
@@ -934,9 +935,13 @@ fn every_route_and_action_is_documented() {
         }
     }
 
-    // Conversely, every documented action path names a real action.
+    // Conversely, every documented action path names a real action (`duplicates` is a
+    // resource read with GET).
     for path in paths.keys() {
-        if let Some(action) = path.strip_prefix("/api/v1/tickets/{id}/") {
+        if let Some(action) = path
+            .strip_prefix("/api/v1/tickets/{id}/")
+            .filter(|a| *a != "duplicates")
+        {
             assert!(
                 CommandKind::parse(action).is_some_and(|k| k.is_api_action()),
                 "{path}: '{action}' is not a ticket action"
@@ -1378,6 +1383,12 @@ fn every_event() -> Vec<Event> {
         Event::Merged {
             master_id: TicketId("0193a6f0-1b2c-7d3e-8f40-5a6b7c8d9e0f".into()),
         },
+        Event::MasterReplied {
+            master_id: TicketId("0193a6f0-1b2c-7d3e-8f40-5a6b7c8d9e0f".into()),
+            unit: Some("110108007".into()),
+            outcome: Some(ReplyOutcome::Solved),
+            text: "已更换灯泡".into(),
+        },
         Event::WaitingForCaller {
             reason: "等待诉求人提供材料".into(),
             clock_paused: true,
@@ -1415,6 +1426,7 @@ fn every_event() -> Vec<Event> {
             | Event::TimeWarned { .. }
             | Event::Overdue { .. }
             | Event::Merged { .. }
+            | Event::MasterReplied { .. }
             | Event::WaitingForCaller { .. }
             | Event::Resumed { .. }
             | Event::ConsultationRequested { .. } => {}
@@ -2949,6 +2961,63 @@ async fn dispatch_rules_queues_and_reports_follow_the_document() {
         check_ticket(&doc, &i["ticket"]);
         check_routing(&doc, &i["routing"], "DispatchQueue.routing");
     }
+
+    // 一件多诉: the same street light reported again is proposed, in the queue and on its own.
+    let again = call(Method::POST, "/api/v1/tickets", Some(&doubtful)).await;
+    let queue = call(Method::GET, "/api/v1/dispatch/queue", None).await;
+    let mut proposed = 0;
+    for i in queue["items"].as_array().expect("items") {
+        check_shape(item, i, "DispatchQueue.items");
+        if !i["duplicate"].is_null() {
+            proposed += 1;
+            let dup = &item["properties"]["duplicate"]["oneOf"][0];
+            check_shape(dup, &i["duplicate"], "DispatchQueue.duplicate");
+            check_shape(
+                schema(&doc, "DuplicateProposal"),
+                &i["duplicate"]["best"],
+                "best",
+            );
+            check_shape(
+                schema(&doc, "MergeMaster"),
+                &i["duplicate"]["master"],
+                "master",
+            );
+        }
+    }
+    assert!(proposed >= 2, "{queue}");
+    let again_id = again["id"].as_str().expect("id");
+    let dups = call(
+        Method::GET,
+        &format!("/api/v1/tickets/{again_id}/duplicates"),
+        None,
+    )
+    .await;
+    check_shape(schema(&doc, "Duplicates"), &dups, "Duplicates");
+    check_shape(
+        schema(&doc, "MergeMaster"),
+        &dups["master"],
+        "Duplicates.master",
+    );
+    // The oldest of the street lights proposed is the master.
+    assert!(
+        [&created["id"], &waiting["id"]].contains(&&dups["master"]["id"]),
+        "{dups}"
+    );
+    for p in dups["proposals"].as_array().expect("proposals") {
+        check_shape(schema(&doc, "DuplicateProposal"), p, "Duplicates.proposals");
+    }
+    let documented = response_example(
+        &doc,
+        "get",
+        "/api/v1/tickets/{id}/duplicates",
+        "200",
+        "street_light",
+    );
+    check_shape(
+        schema(&doc, "Duplicates"),
+        &documented,
+        "Duplicates example",
+    );
 
     let id = waiting["id"].as_str().expect("id");
     let act = async |action: &str, body: Value| {

@@ -173,6 +173,30 @@ pub struct RuleSetVersion {
     pub note: Option<String>,
 }
 
+/// 一件多诉 an open ticket as the search for the same problem reads it: its words, place and
+/// time, and what a dispatcher needs to recognise it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MergeCandidate {
+    /// Id.
+    pub id: TicketId,
+    /// Human-readable number.
+    pub number: String,
+    /// Number of events so far (the ticket's version).
+    pub version: u32,
+    /// Where it is in its life (never closed or merged).
+    pub status: Status,
+    /// Title.
+    pub title: Option<String>,
+    /// The request.
+    pub content: String,
+    /// Free-text address.
+    pub address: Option<String>,
+    /// Street code.
+    pub street_code: Option<String>,
+    /// When it was received.
+    pub received_at: DateTime<Utc>,
+}
+
 /// Everything jiesu keeps, in domain terms.
 #[async_trait]
 pub trait Store: KnowledgeStore + Send + Sync + 'static {
@@ -240,6 +264,21 @@ pub trait Store: KnowledgeStore + Send + Sync + 'static {
     async fn logs(&self, ids: &[TicketId]) -> StoreResult<Vec<Vec<EventRecord>>>;
     /// The current state of these tickets (missing ids are left out).
     async fn tickets_by_ids(&self, ids: &[TicketId]) -> StoreResult<Vec<Ticket>>;
+
+    /// 一件多诉: open tickets (neither closed nor merged) received at or after `since`: up
+    /// to `per_street` newest in each of `streets`, and the `recent` newest of all, newest
+    /// first, each once.
+    async fn merge_candidates(
+        &self,
+        since: DateTime<Utc>,
+        streets: &[String],
+        per_street: u32,
+        recent: u32,
+    ) -> StoreResult<Vec<MergeCandidate>>;
+    /// 一件多诉: how many tickets are merged into each of these masters (none: left out).
+    async fn merged_counts(&self, masters: &[TicketId]) -> StoreResult<Vec<(TicketId, u32)>>;
+    /// 一件多诉: the tickets merged into `master`, oldest first.
+    async fn merged_into(&self, master: &TicketId) -> StoreResult<Vec<Ticket>>;
 
     /// The newest time-limit policy set, if one was saved.
     async fn policy_set(&self) -> StoreResult<Option<PolicySet>>;

@@ -9,8 +9,8 @@
 mod knowledge;
 
 use crate::{
-    Append, Created, NewTicket, Reference, RuleSetVersion, Store, StoreError, StoreResult,
-    TicketFilter, TicketPage, User, from_millis, millis,
+    Append, Created, MergeCandidate, NewTicket, Reference, RuleSetVersion, Store, StoreError,
+    StoreResult, TicketFilter, TicketPage, User, from_millis, millis,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -696,7 +696,8 @@ impl Store for SqliteStore {
         limit: u32,
     ) -> StoreResult<Vec<Ticket>> {
         let rows: Vec<String> = sqlx::query_scalar(
-            "SELECT state FROM tickets WHERE status IN ('replied', 'answered') \
+            // A merged ticket is on the list once its master's reply reached it (replied_at).
+            "SELECT state FROM tickets WHERE status IN ('replied', 'answered', 'merged') \
              AND replied_at < $1 AND json_extract(state, '$.callback_attempts') < $2 \
              ORDER BY replied_at LIMIT $3",
         )
@@ -798,6 +799,101 @@ impl Store for SqliteStore {
             }
         }
         Ok(out)
+    }
+
+    async fn merge_candidates(
+        &self,
+        since: DateTime<Utc>,
+        streets: &[String],
+        per_street: u32,
+        recent: u32,
+    ) -> StoreResult<Vec<MergeCandidate>> {
+        // Literal SQL only (sqlx refuses strings built at run time): the columns twice.
+        macro_rules! columns {
+            () => {
+                "SELECT id, number, version, status, title, content, \
+                 json_extract(state, '$.address') AS address, street_code, received_at \
+                 FROM tickets WHERE status NOT IN ('closed', 'merged') AND received_at >= $1 "
+            };
+        }
+        let mut rows = Vec::new();
+        for street in streets {
+            rows.extend(
+                sqlx::query(concat!(
+                    columns!(),
+                    "AND street_code = $2 ORDER BY received_at DESC LIMIT $3"
+                ))
+                .bind(millis(since))
+                .bind(street)
+                .bind(i64::from(per_street))
+                .fetch_all(&self.read)
+                .await?,
+            );
+        }
+        rows.extend(
+            sqlx::query(concat!(columns!(), "ORDER BY received_at DESC LIMIT $2"))
+                .bind(millis(since))
+                .bind(i64::from(recent))
+                .fetch_all(&self.read)
+                .await?,
+        );
+        let mut out: Vec<MergeCandidate> = Vec::with_capacity(rows.len());
+        let mut seen = std::collections::HashSet::new();
+        for row in rows {
+            let id: String = row.try_get("id")?;
+            if !seen.insert(id.clone()) {
+                continue;
+            }
+            let status: String = row.try_get("status")?;
+            out.push(MergeCandidate {
+                id: TicketId(id),
+                number: row.try_get("number")?,
+                version: u32::try_from(row.try_get::<i64, _>("version")?).unwrap_or(0),
+                status: jiesu_core::Status::parse(&status)
+                    .ok_or_else(|| StoreError::Other(format!("unknown status '{status}'")))?,
+                title: row.try_get("title")?,
+                content: row.try_get("content")?,
+                address: row.try_get("address")?,
+                street_code: row.try_get("street_code")?,
+                received_at: from_millis(row.try_get("received_at")?)?,
+            });
+        }
+        out.sort_by_key(|c| std::cmp::Reverse(c.received_at));
+        Ok(out)
+    }
+
+    async fn merged_counts(&self, masters: &[TicketId]) -> StoreResult<Vec<(TicketId, u32)>> {
+        let mut out = Vec::new();
+        for chunk in masters.chunks(ROWS_PER_INSERT) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "SELECT json_extract(state, '$.master_id') AS master, count(*) AS n FROM tickets \
+                 WHERE status = 'merged' AND json_extract(state, '$.master_id') IN (",
+            );
+            let mut sep = q.separated(", ");
+            for id in chunk {
+                sep.push_bind(id.0.clone());
+            }
+            q.push(") GROUP BY master");
+            for row in q.build().fetch_all(&self.read).await? {
+                let n: i64 = row.try_get("n")?;
+                out.push((
+                    TicketId(row.try_get("master")?),
+                    u32::try_from(n).unwrap_or(u32::MAX),
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn merged_into(&self, master: &TicketId) -> StoreResult<Vec<Ticket>> {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT state FROM tickets \
+             WHERE status = 'merged' AND json_extract(state, '$.master_id') = $1 ORDER BY seq",
+        )
+        .bind(&master.0)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(|s| ticket_from_state(s)).collect()
     }
 
     async fn policy_set(&self) -> StoreResult<Option<PolicySet>> {

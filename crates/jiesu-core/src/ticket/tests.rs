@@ -110,6 +110,77 @@ fn reply() -> Command {
     }
 }
 
+fn follow_master() -> Command {
+    Command::FollowMaster {
+        master_id: TicketId("m".into()),
+        unit: Some("cgw".into()),
+        outcome: Some(ReplyOutcome::Solved),
+        text: "已修复".into(),
+    }
+}
+
+fn merge_into_m() -> Command {
+    Command::Merge {
+        master_id: TicketId("m".into()),
+        master_status: Status::Dispatched,
+    }
+}
+
+/// 一件多诉: a merged ticket waits for its master; the master's reply puts its caller on the
+/// callback list, and the callback records the caller's answer and closes it.
+#[test]
+fn a_merged_ticket_is_called_back_after_its_master_is_replied() {
+    let (_, t) = given(&[receive(), merge_into_m()]);
+    let t = t.unwrap();
+    let refused = decide(
+        Some(&t),
+        &callback(true, Satisfaction::Satisfied),
+        &admin(),
+        at(),
+        &dir(),
+    );
+    assert!(
+        matches!(&refused, Err(DecideError::NotAllowed { hint, .. }) if hint.contains("master")),
+        "{refused:?}"
+    );
+    assert!(available(&t, &Actor::new("a", Role::Agent)).is_empty());
+
+    let (log, t) = given(&[receive(), merge_into_m(), follow_master()]);
+    let t = t.unwrap();
+    assert_eq!(t.status, Status::Merged);
+    assert_eq!(t.replied_at, Some(at()));
+    assert_eq!(t.reply_outcome, Some(ReplyOutcome::Solved));
+    assert_eq!(log.last().unwrap().event.kind(), "master_replied");
+    assert_eq!(
+        available(&t, &Actor::new("a", Role::Agent)),
+        vec![CommandKind::Callback]
+    );
+
+    let (_, t) = given(&[
+        receive(),
+        merge_into_m(),
+        follow_master(),
+        callback(false, Satisfaction::Unsatisfied),
+    ]);
+    let t = t.unwrap();
+    assert_eq!(
+        t.status,
+        Status::Closed,
+        "a merged caller's answer closes it"
+    );
+    assert_eq!(t.resolved, Some(false));
+    assert_eq!(t.master_id, Some(TicketId("m".into())));
+
+    let wrong = Command::FollowMaster {
+        master_id: TicketId("other".into()),
+        unit: None,
+        outcome: None,
+        text: "x".into(),
+    };
+    let (_, t) = given(&[receive(), merge_into_m()]);
+    assert!(decide(t.as_ref(), &wrong, &admin(), at(), &dir()).is_err());
+}
+
 fn callback(resolved: bool, satisfaction: Satisfaction) -> Command {
     Command::Callback {
         reached: true,
@@ -498,6 +569,7 @@ fn any_command() -> impl Strategy<Value = Command> {
             master_status: s
         }),
         text.prop_map(|reason| Command::Close { reason }),
+        Just(follow_master()),
     ]
 }
 
@@ -548,12 +620,15 @@ proptest! {
         }
     }
 
-    /// A merged or closed ticket accepts no command at all.
+    /// A closed ticket accepts no command at all; a merged one only follows its master's
+    /// reply and then has its caller called back.
     #[test]
     fn terminal_states_accept_nothing(command in any_command()) {
-        for s in [Status::Closed, Status::Merged] {
-            prop_assert_eq!(commands_in(s).count(), 0);
-        }
+        prop_assert_eq!(commands_in(Status::Closed).count(), 0);
+        prop_assert_eq!(
+            commands_in(Status::Merged).collect::<Vec<_>>(),
+            vec![CommandKind::FollowMaster, CommandKind::Callback]
+        );
         let (_, t) = given(&[receive(), Command::Close { reason: "重复".into() }]);
         prop_assert!(decide(t.as_ref(), &command, &admin(), at(), &dir()).is_err());
     }

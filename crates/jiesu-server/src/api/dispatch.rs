@@ -577,6 +577,8 @@ struct QueueItem {
     ticket: TicketView,
     scene: SceneReading,
     routing: Routing,
+    /// 一件多诉: the best merge proposal and the master to merge into, or null.
+    duplicate: Option<Value>,
 }
 
 async fn queue(
@@ -586,14 +588,22 @@ async fn queue(
 ) -> ApiResult<Json<Value>> {
     who.require(DISPATCHERS, "read the dispatch queue")?;
     let tickets = waiting(&state, Status::Received, limit(&q)?).await?;
+    // 一件多诉: the best merge proposal beside the routing proposal.
+    let found = state.merges.find(&state, &tickets).await?;
     let items: Vec<QueueItem> = tickets
         .into_iter()
-        .map(|t| {
+        .zip(found.into_iter().map(Some).chain(std::iter::repeat(None)))
+        .map(|(t, f)| {
             let (routing, scene) = route_ticket(&state, &t, Vec::new());
+            let duplicate = f.and_then(|f| {
+                let best = f.proposals.into_iter().next()?;
+                Some(json!({ "best": best, "master": f.master }))
+            });
             QueueItem {
                 ticket: view(t, &who),
                 scene,
                 routing,
+                duplicate,
             }
         })
         .collect();

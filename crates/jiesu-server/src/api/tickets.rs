@@ -141,6 +141,20 @@ async fn create(
     } else {
         crate::api::dispatch::auto_dispatch(&state, created.ticket).await?
     };
+    if !created.existed {
+        // 一件多诉: compare the new ticket with the open ones now, off the request, so that its
+        // profile and theirs are ready when an agent or dispatcher asks.
+        let (merges, st, t) = (state.merges.clone(), state.clone(), ticket.clone());
+        tokio::spawn(async move {
+            match merges.find(&st, std::slice::from_ref(&t)).await {
+                Ok(found) => {
+                    let n = found.first().map_or(0, |f| f.proposals.len());
+                    tracing::debug!(ticket = %t.number, proposals = n, "merge proposals");
+                }
+                Err(e) => tracing::warn!(ticket = %t.number, error = %e, "merge proposals"),
+            }
+        });
+    }
     let location = format!("/api/v1/tickets/{}", ticket.id);
     let mut response = (StatusCode::CREATED, Json(view(ticket, &who))).into_response();
     if let Ok(v) = HeaderValue::from_str(&location) {
@@ -357,7 +371,20 @@ async fn act(
             now,
             state.directory().as_ref(),
         )?;
-        match state.store.append(ticket.version, &records, &next).await {
+        // A reply reaches the tickets merged into this one; a merge into a replied master
+        // brings its reply (一件多诉, see `crate::merges`).
+        let appends = crate::merges::follow(
+            &state,
+            &command,
+            jiesu_store::Append {
+                expected_version: ticket.version,
+                records,
+                state: next,
+            },
+        )
+        .await?;
+        let next = appends[0].state.clone();
+        match state.store.append_many(&appends).await {
             Ok(()) => {
                 if let Command::Answer {
                     entry_id: Some(entry),
