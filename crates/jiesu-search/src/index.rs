@@ -25,6 +25,9 @@ use crate::tokenize::{BIGRAMS, WORDS, bigrams_analyzer, words_analyzer};
 const FORMAT_FILE: &str = "jiesu-search.format";
 /// Indexing memory per writer thread (tantivy's minimum is 15 MB).
 const MEMORY_PER_THREAD: usize = 48_000_000;
+/// More searchable segments than this after a commit (a bulk write fills one segment per
+/// writer thread and memory budget) and they are merged into one before the write returns.
+const MAX_SEGMENTS: usize = 4;
 
 /// A full-text index of knowledge-base entries, in memory or in a directory.
 ///
@@ -340,6 +343,9 @@ impl SearchIndex {
             let _ = writer.rollback();
             return Err(e.into());
         }
+        if self.index.searchable_segment_ids()?.len() > MAX_SEGMENTS {
+            merge_all(&mut writer, &self.index);
+        }
         self.reader.reload()?;
         Ok(out)
     }
@@ -348,6 +354,18 @@ impl SearchIndex {
     #[must_use]
     pub fn engine(&self) -> &Index {
         &self.index
+    }
+}
+
+/// Merges every searchable segment into one and waits: a search visits each segment on its own
+/// (its own top N, its own pruning threshold), so after a bulk write of many segments one
+/// segment answers in a fraction of the time. Best effort: the change is already committed,
+/// and a failed merge leaves the segments as they were.
+fn merge_all(writer: &mut IndexWriter, index: &Index) {
+    if let Ok(ids) = index.searchable_segment_ids()
+        && ids.len() > 1
+    {
+        let _ = writer.merge(&ids).wait();
     }
 }
 
