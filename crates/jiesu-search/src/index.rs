@@ -281,12 +281,24 @@ impl SearchIndex {
         if terms.words.is_empty() && terms.bigrams.is_empty() {
             return Ok(Vec::new());
         }
-        let query = query::build(&self.fields, &self.ranking, &terms);
+        let clauses = query::clauses(&self.fields, &self.ranking, &terms, &searcher)?;
+        if clauses.is_empty() {
+            return Ok(Vec::new());
+        }
+        let query = query::union(&clauses);
+        let filters = query::filters(q);
+        // Only a filter beyond the default status one can be narrow enough to go first.
+        let narrowing = filters.len() > 1 || !q.statuses.is_empty();
         let collector = BlendedTop {
             limit,
             ranking: self.ranking,
             now: Utc::now().timestamp(),
-            filters: query::filters(q),
+            filters,
+            clauses: if narrowing {
+                query::clause_weights(&clauses, &searcher)?
+            } else {
+                Vec::new()
+            },
         };
         let top = searcher.search(&*query, &collector)?;
         if top.is_empty() {
