@@ -25,9 +25,10 @@ use crate::tokenize::{BIGRAMS, WORDS, bigrams_analyzer, words_analyzer};
 const FORMAT_FILE: &str = "jiesu-search.format";
 /// Indexing memory per writer thread (tantivy's minimum is 15 MB).
 const MEMORY_PER_THREAD: usize = 48_000_000;
-/// More searchable segments than this after a commit (a bulk write fills one segment per
-/// writer thread and memory budget) and they are merged into one before the write returns.
-const MAX_SEGMENTS: usize = 4;
+/// A write of at least this many entries is a bulk write: its segments are merged into one
+/// before it returns. Smaller writes leave merging to tantivy's background policy, so that an
+/// update never waits for a merge of the whole index.
+const BULK_ENTRIES: usize = 10_000;
 
 /// A full-text index of knowledge-base entries, in memory or in a directory.
 ///
@@ -163,7 +164,7 @@ impl SearchIndex {
     /// # Errors
     /// As [`SearchIndex::upsert`].
     pub fn upsert_many(&self, entries: impl IntoIterator<Item = IndexedEntry>) -> Result<usize> {
-        self.write(|writer, fields| {
+        self.write_many(|writer, fields| {
             let mut n = 0;
             for entry in entries {
                 add(writer, fields, &entry)?;
@@ -190,7 +191,7 @@ impl SearchIndex {
     /// # Errors
     /// As [`SearchIndex::upsert`]; on error the old content stays.
     pub fn rebuild(&self, entries: impl IntoIterator<Item = IndexedEntry>) -> Result<usize> {
-        self.write(|writer, fields| {
+        self.write_many(|writer, fields| {
             writer.delete_all_documents()?;
             let mut n = 0;
             for entry in entries {
@@ -343,6 +344,23 @@ impl SearchIndex {
     /// Runs `change` under the writer lock, then commits and reloads the reader; rolls back
     /// on error.
     fn write<T>(&self, change: impl FnOnce(&mut IndexWriter, &Fields) -> Result<T>) -> Result<T> {
+        self.write_then(change, |_| false)
+    }
+
+    /// As [`SearchIndex::write`] for a write of many entries returning how many: a bulk write
+    /// leaves one segment per writer thread and memory budget, merged into one before return.
+    fn write_many(
+        &self,
+        change: impl FnOnce(&mut IndexWriter, &Fields) -> Result<usize>,
+    ) -> Result<usize> {
+        self.write_then(change, |&n| n >= BULK_ENTRIES)
+    }
+
+    fn write_then<T>(
+        &self,
+        change: impl FnOnce(&mut IndexWriter, &Fields) -> Result<T>,
+        merge: impl FnOnce(&T) -> bool,
+    ) -> Result<T> {
         let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         let out = match change(&mut writer, &self.fields) {
             Ok(out) => out,
@@ -355,7 +373,7 @@ impl SearchIndex {
             let _ = writer.rollback();
             return Err(e.into());
         }
-        if self.index.searchable_segment_ids()?.len() > MAX_SEGMENTS {
+        if merge(&out) {
             merge_all(&mut writer, &self.index);
         }
         self.reader.reload()?;
