@@ -21,11 +21,40 @@ pub(crate) struct Highlighter {
     /// Query pairs (and Latin words, lowercased) with a weight: rarer terms weigh more when
     /// choosing the excerpt.
     terms: HashMap<String, f32>,
+    /// A bit for each term's first character (its code modulo 256): a character whose bit is
+    /// clear starts no term, so most characters of a long answer are passed over without
+    /// hashing.
+    starts: [u64; 4],
+    /// Whether any term is not Chinese (a Latin word, a number).
+    has_other: bool,
+}
+
+fn start_bit(c: char) -> (usize, u64) {
+    let code = u32::from(c) & 255;
+    ((code >> 6) as usize, 1 << (code & 63))
 }
 
 impl Highlighter {
     pub(crate) fn new(terms: HashMap<String, f32>) -> Self {
-        Highlighter { terms }
+        let mut starts = [0u64; 4];
+        let mut has_other = false;
+        for term in terms.keys() {
+            if let Some(c) = term.chars().next() {
+                let (word, bit) = start_bit(c);
+                starts[word] |= bit;
+                has_other |= !is_han(c);
+            }
+        }
+        Highlighter {
+            terms,
+            starts,
+            has_other,
+        }
+    }
+
+    fn may_start(&self, c: char) -> bool {
+        let (word, bit) = start_bit(c);
+        self.starts[word] & bit != 0
     }
 
     /// Byte ranges of `text` holding a query term, with their weights, in order.
@@ -35,6 +64,9 @@ impl Highlighter {
         let mut lower = String::new();
         while let Some((i, c)) = chars.next() {
             if is_han(c) {
+                if !self.may_start(c) {
+                    continue;
+                }
                 if let Some(&(j, next)) = chars.peek()
                     && is_han(next)
                 {
@@ -45,7 +77,7 @@ impl Highlighter {
                 } else if let Some(&w) = self.terms.get(&text[i..i + c.len_utf8()]) {
                     out.push((i..i + c.len_utf8(), w));
                 }
-            } else if c.is_alphanumeric() {
+            } else if self.has_other && c.is_alphanumeric() {
                 let mut end = i + c.len_utf8();
                 while let Some(&(j, next)) = chars.peek() {
                     if is_han(next) || !next.is_alphanumeric() {

@@ -25,6 +25,10 @@ use crate::tokenize::{BIGRAMS, WORDS, bigrams_analyzer, words_analyzer};
 const FORMAT_FILE: &str = "jiesu-search.format";
 /// Indexing memory per writer thread (tantivy's minimum is 15 MB).
 const MEMORY_PER_THREAD: usize = 48_000_000;
+/// A write of at least this many entries is a bulk write: its segments are merged into one
+/// before it returns. Smaller writes leave merging to tantivy's background policy, so that an
+/// update never waits for a merge of the whole index.
+const BULK_ENTRIES: usize = 10_000;
 
 /// A full-text index of knowledge-base entries, in memory or in a directory.
 ///
@@ -160,7 +164,7 @@ impl SearchIndex {
     /// # Errors
     /// As [`SearchIndex::upsert`].
     pub fn upsert_many(&self, entries: impl IntoIterator<Item = IndexedEntry>) -> Result<usize> {
-        self.write(|writer, fields| {
+        self.write_many(|writer, fields| {
             let mut n = 0;
             for entry in entries {
                 add(writer, fields, &entry)?;
@@ -187,7 +191,7 @@ impl SearchIndex {
     /// # Errors
     /// As [`SearchIndex::upsert`]; on error the old content stays.
     pub fn rebuild(&self, entries: impl IntoIterator<Item = IndexedEntry>) -> Result<usize> {
-        self.write(|writer, fields| {
+        self.write_many(|writer, fields| {
             writer.delete_all_documents()?;
             let mut n = 0;
             for entry in entries {
@@ -278,12 +282,24 @@ impl SearchIndex {
         if terms.words.is_empty() && terms.bigrams.is_empty() {
             return Ok(Vec::new());
         }
-        let query = query::build(&self.fields, &self.ranking, &terms);
+        let clauses = query::clauses(&self.fields, &self.ranking, &terms, &searcher)?;
+        if clauses.is_empty() {
+            return Ok(Vec::new());
+        }
+        let query = query::union(&clauses);
+        let filters = query::filters(q);
+        // Only a filter beyond the default status one can be narrow enough to go first.
+        let narrowing = filters.len() > 1 || !q.statuses.is_empty();
         let collector = BlendedTop {
             limit,
             ranking: self.ranking,
             now: Utc::now().timestamp(),
-            filters: query::filters(q),
+            filters,
+            clauses: if narrowing {
+                query::clause_weights(&clauses, &searcher)?
+            } else {
+                Vec::new()
+            },
         };
         let top = searcher.search(&*query, &collector)?;
         if top.is_empty() {
@@ -328,6 +344,23 @@ impl SearchIndex {
     /// Runs `change` under the writer lock, then commits and reloads the reader; rolls back
     /// on error.
     fn write<T>(&self, change: impl FnOnce(&mut IndexWriter, &Fields) -> Result<T>) -> Result<T> {
+        self.write_then(change, |_| false)
+    }
+
+    /// As [`SearchIndex::write`] for a write of many entries returning how many: a bulk write
+    /// leaves one segment per writer thread and memory budget, merged into one before return.
+    fn write_many(
+        &self,
+        change: impl FnOnce(&mut IndexWriter, &Fields) -> Result<usize>,
+    ) -> Result<usize> {
+        self.write_then(change, |&n| n >= BULK_ENTRIES)
+    }
+
+    fn write_then<T>(
+        &self,
+        change: impl FnOnce(&mut IndexWriter, &Fields) -> Result<T>,
+        merge: impl FnOnce(&T) -> bool,
+    ) -> Result<T> {
         let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         let out = match change(&mut writer, &self.fields) {
             Ok(out) => out,
@@ -340,6 +373,9 @@ impl SearchIndex {
             let _ = writer.rollback();
             return Err(e.into());
         }
+        if merge(&out) {
+            merge_all(&mut writer, &self.index);
+        }
         self.reader.reload()?;
         Ok(out)
     }
@@ -348,6 +384,18 @@ impl SearchIndex {
     #[must_use]
     pub fn engine(&self) -> &Index {
         &self.index
+    }
+}
+
+/// Merges every searchable segment into one and waits: a search visits each segment on its own
+/// (its own top N, its own pruning threshold), so after a bulk write of many segments one
+/// segment answers in a fraction of the time. Best effort: the change is already committed,
+/// and a failed merge leaves the segments as they were.
+fn merge_all(writer: &mut IndexWriter, index: &Index) {
+    if let Ok(ids) = index.searchable_segment_ids()
+        && ids.len() > 1
+    {
+        let _ = writer.merge(&ids).wait();
     }
 }
 

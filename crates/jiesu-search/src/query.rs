@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, EnableScoring, Occur, Query, TermQuery, Weight};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Searcher, Term};
@@ -53,6 +53,12 @@ pub struct Ranking {
     /// pairs only: the pairs already hold every two-character word, jieba's words add time and
     /// in the evaluation lowered the short-query top-1.
     pub short_query_chars: usize,
+    /// A query term is not looked up in a field where more than this share of the entries hold
+    /// it (北京, 问题 in the answers): its BM25 weight there is close to nothing, yet walking
+    /// its postings is most of a search's time. Kept when every term of the query is that
+    /// common, and in indexes of fewer than 1,000 entries (1 or more keeps every term
+    /// everywhere).
+    pub common_term_share: f32,
 }
 
 impl Default for Ranking {
@@ -68,6 +74,7 @@ impl Default for Ranking {
             recency_floor: 0.8,
             max_query_terms: 64,
             short_query_chars: 12,
+            common_term_share: 0.3,
         }
     }
 }
@@ -156,9 +163,19 @@ fn rarest(
     Ok(with_df.into_iter().map(|(_, _, term)| term).collect())
 }
 
-/// The text query: a union of boosted term queries, one per distinct term and field.
-pub(crate) fn build(fields: &Fields, ranking: &Ranking, terms: &Terms) -> Box<dyn Query> {
-    let mut text: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+/// Below this many entries no term is too common to look up (in a handful of entries every
+/// word is in a third of them).
+const MIN_DOCS_FOR_COMMON: u64 = 1_000;
+
+/// The text query's clauses, each a term in one field with its boost: one per distinct term
+/// and field, without the (term, field) pairs held by more than
+/// [`Ranking::common_term_share`] of the entries when rarer ones remain.
+pub(crate) fn clauses(
+    fields: &Fields,
+    ranking: &Ranking,
+    terms: &Terms,
+    searcher: &Searcher,
+) -> Result<Vec<(Term, f32)>> {
     let word_fields = [
         (fields.title, ranking.title_boost),
         (fields.questions, ranking.questions_boost),
@@ -169,6 +186,15 @@ pub(crate) fn build(fields: &Fields, ranking: &Ranking, terms: &Terms) -> Box<dy
         (fields.questions_bigrams, ranking.questions_boost),
         (fields.answer_bigrams, ranking.answer_boost),
     ];
+    // (term, boost, is common)
+    let mut clauses: Vec<(Term, f32, bool)> = Vec::new();
+    #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
+    let common_df = if ranking.common_term_share >= 1.0 || searcher.num_docs() < MIN_DOCS_FOR_COMMON
+    {
+        u64::MAX
+    } else {
+        (searcher.num_docs() as f64 * f64::from(ranking.common_term_share.max(0.0))) as u64
+    };
     for (list, field_boosts, weight) in [
         (&terms.words, word_fields, ranking.word_weight),
         (&terms.bigrams, bigram_fields, ranking.bigram_weight),
@@ -182,18 +208,51 @@ pub(crate) fn build(fields: &Fields, ranking: &Ranking, terms: &Terms) -> Box<dy
                 if boost <= 0.0 {
                     continue;
                 }
-                let query = TermQuery::new(
-                    Term::from_field_text(field, term),
-                    IndexRecordOption::WithFreqs,
-                );
-                text.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(query), boost)),
-                ));
+                let term = Term::from_field_text(field, term);
+                let df = searcher.doc_freq(&term)?;
+                if df > 0 {
+                    clauses.push((term, boost, df > common_df));
+                }
             }
         }
     }
+    if clauses.iter().any(|&(_, _, common)| !common) {
+        clauses.retain(|&(_, _, common)| !common);
+    }
+    Ok(clauses
+        .into_iter()
+        .map(|(term, boost, _)| (term, boost))
+        .collect())
+}
+
+/// The text query: the union of the boosted clauses, scores summed.
+pub(crate) fn union(clauses: &[(Term, f32)]) -> Box<dyn Query> {
+    let text: Vec<(Occur, Box<dyn Query>)> = clauses
+        .iter()
+        .map(|(term, boost)| {
+            let query = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
+            (
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(query), *boost)) as Box<dyn Query>,
+            )
+        })
+        .collect();
     Box::new(BooleanQuery::new(text))
+}
+
+/// Each clause's own weight with its boost, for scoring the few entries a narrow filter
+/// leaves one by one (see [`crate::collect`]).
+pub(crate) fn clause_weights(
+    clauses: &[(Term, f32)],
+    searcher: &Searcher,
+) -> Result<Vec<(Box<dyn Weight>, f32)>> {
+    let scoring = EnableScoring::enabled_from_searcher(searcher);
+    let mut out = Vec::with_capacity(clauses.len());
+    for (term, boost) in clauses {
+        let query = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
+        out.push((query.weight(scoring)?, *boost));
+    }
+    Ok(out)
 }
 
 /// The status, catalog and region conditions of `q`, checked on fast fields.

@@ -317,3 +317,73 @@ fn the_index_is_shared_across_threads() -> jiesu_search::Result<()> {
     assert_eq!(index.len(), 4);
     Ok(())
 }
+
+/// A filter passing few entries is applied before scoring: the hits and their scores are the
+/// same as filtering every match of the unfiltered search.
+#[test]
+fn a_narrow_filter_finds_what_filtering_every_match_finds() -> jiesu_search::Result<()> {
+    let fillers = [
+        "物业", "噪音", "垃圾", "拆迁", "学位", "落户", "公交", "社保",
+    ];
+    let category = |i: usize| format!("{:02}{:02}", 1 + i % 20, 1 + i % 3);
+    let entries = (0..2_000).map(|i| {
+        let mut title = format!("{}{}", fillers[i % 8], fillers[(i / 8) % 8]);
+        if i % 40 == 0 {
+            title.push_str("路灯不亮");
+        }
+        if i % 50 == 3 {
+            title.push_str("停水通知");
+        }
+        let mut e = entry(&i.to_string(), &title, &format!("{title}的办理说明。"));
+        e.category_code = Some(category(i));
+        e.status = if i % 25 == 3 {
+            EntryStatus::Retired
+        } else {
+            EntryStatus::Active
+        };
+        e.uses = (i % 5) as u64;
+        e
+    });
+    let index = SearchIndex::in_memory()?;
+    index.upsert_many(entries)?;
+
+    let every = |statuses: Vec<EntryStatus>| -> jiesu_search::Result<Vec<(String, f32)>> {
+        let mut q = text("路灯停水");
+        q.limit = SearchQuery::MAX_LIMIT;
+        q.statuses = statuses;
+        let hits = index.search(&q)?;
+        assert!(hits.len() < SearchQuery::MAX_LIMIT, "every match returned");
+        Ok(hits.into_iter().map(|h| (h.id, h.score)).collect())
+    };
+    let same = |got: Vec<jiesu_search::Hit>, want: Vec<(String, f32)>| {
+        assert!(!want.is_empty());
+        assert_eq!(got.len(), want.len());
+        for (hit, (id, score)) in got.iter().zip(&want) {
+            assert_eq!(&hit.id, id);
+            assert!(
+                (hit.score - score).abs() < 1e-4 * score.abs(),
+                "{hit:?} {score}"
+            );
+        }
+    };
+
+    let id_num = |id: &str| id.parse::<usize>().unwrap_or(usize::MAX);
+    let mut q = text("路灯停水");
+    q.limit = SearchQuery::MAX_LIMIT;
+    q.category = Some("01".into());
+    let want: Vec<_> = every(Vec::new())?
+        .into_iter()
+        .filter(|(id, _)| category(id_num(id)).starts_with("01"))
+        .collect();
+    same(index.search(&q)?, want);
+
+    let mut q = text("路灯停水");
+    q.limit = SearchQuery::MAX_LIMIT;
+    q.statuses = vec![EntryStatus::Retired];
+    let want: Vec<_> = every(vec![EntryStatus::Active, EntryStatus::Retired])?
+        .into_iter()
+        .filter(|(id, _)| id_num(id) % 25 == 3)
+        .collect();
+    same(index.search(&q)?, want);
+    Ok(())
+}
