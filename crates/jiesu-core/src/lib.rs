@@ -16,6 +16,7 @@ pub mod privacy;
 pub mod rates;
 pub mod reference;
 pub mod role;
+pub mod rollup;
 pub mod ticket;
 pub mod timelimit;
 
