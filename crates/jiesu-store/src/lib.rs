@@ -10,10 +10,12 @@
 
 mod intake;
 pub mod knowledge;
+pub mod rollup;
 mod sqlite;
 
 pub use intake::IntakeQueue;
 pub use knowledge::KnowledgeStore;
+pub use rollup::RollupStore;
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
@@ -199,7 +201,7 @@ pub struct MergeCandidate {
 
 /// Everything jiesu keeps, in domain terms.
 #[async_trait]
-pub trait Store: KnowledgeStore + Send + Sync + 'static {
+pub trait Store: KnowledgeStore + RollupStore + Send + Sync + 'static {
     /// Replaces the reference data (divisions, units, catalog) in one transaction.
     async fn replace_reference(&self, reference: &Reference) -> StoreResult<()>;
     /// The reference data as stored.

@@ -7,6 +7,7 @@
 //! the same file (`jiesu import` beside `jiesu serve`) waits its turn instead of failing.
 
 mod knowledge;
+mod rollup;
 
 use crate::{
     Append, Created, MergeCandidate, NewTicket, Reference, RuleSetVersion, Store, StoreError,
@@ -142,11 +143,21 @@ impl SqliteStore {
             keys.ids.insert(key, (TicketId(id), at));
         }
         keys.pruned_at = millis(chrono::Utc::now());
-        Ok(SqliteStore {
+        let store = SqliteStore {
             write,
             read,
             keys: Arc::new(Mutex::new(keys)),
-        })
+        };
+        // A database migrated from before rollups: count what its log already holds.
+        let pending: Option<String> =
+            sqlx::query_scalar("SELECT value FROM meta WHERE key = 'rollups_rebuild'")
+                .fetch_optional(&store.write)
+                .await?;
+        if pending.is_some() {
+            let rows = crate::RollupStore::rebuild_rollups(&store).await?;
+            tracing::info!(rows, "rollups rebuilt from the event log");
+        }
+        Ok(store)
     }
 }
 
@@ -496,6 +507,11 @@ impl Store for SqliteStore {
             .map(|i| (&created[i].1.id, &created[i].0))
             .collect();
         insert_events(&mut tx, &events).await?;
+        let received = fresh.iter().flat_map(|i| {
+            let (record, ticket) = &created[i];
+            jiesu_core::rollup::deltas(None, record, ticket)
+        });
+        rollup::apply(&mut tx, &rollup::sum(received)).await?;
         tx.commit().await?;
         let mut window = self.keys.lock().map_err(|_| poisoned())?;
         for &i in &fresh {
@@ -567,6 +583,7 @@ impl Store for SqliteStore {
     async fn append_many(&self, appends: &[Append]) -> StoreResult<()> {
         let mut tx = self.write.begin_with("BEGIN IMMEDIATE").await?;
         let mut events: Vec<(&TicketId, &EventRecord)> = Vec::new();
+        let mut changes = Vec::new();
         for a in appends {
             let state = &a.state;
             let conflict = || {
@@ -621,8 +638,14 @@ impl Store for SqliteStore {
                 set_ticket_units(&mut tx, &state.id, state).await?;
             }
             events.extend(a.records.iter().map(|r| (&state.id, r)));
+            // The rollups move with the events, folded from the state they were decided on.
+            let mut folded = Some(before);
+            for r in &a.records {
+                changes.extend(jiesu_core::rollup::step(&mut folded, r));
+            }
         }
         insert_events(&mut tx, &events).await?;
+        rollup::apply(&mut tx, &rollup::sum(changes)).await?;
         tx.commit().await?;
         Ok(())
     }

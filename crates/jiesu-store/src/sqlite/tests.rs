@@ -1,7 +1,7 @@
 //! The store story on a real SQLite file.
 
 use super::*;
-use crate::IntakeQueue;
+use crate::{IntakeQueue, RollupStore};
 use chrono::{TimeZone, Utc};
 use jiesu_core::{
     Actor, Caller, Channel, Command, Intake, MemoryDirectory, Status, Urgency, execute,
@@ -436,4 +436,230 @@ async fn dispatch_rule_versions_are_kept_with_who_and_why_and_never_changed() {
         .execute(&store.write)
         .await;
     assert!(changed.is_err(), "the audit is append-only");
+}
+
+// ---- rollups ----------------------------------------------------------------------------
+
+/// Runs the commands on the stored ticket one after the other (by an admin, ten minutes
+/// apart from `at`) through the store's normal append; returns the last state.
+async fn drive(
+    store: &SqliteStore,
+    ticket: &jiesu_core::Ticket,
+    at: chrono::DateTime<Utc>,
+    commands: &[Command],
+) -> jiesu_core::Ticket {
+    let dir = directory();
+    let admin = Actor::new("root", Role::Admin);
+    let mut t = ticket.clone();
+    for (i, c) in commands.iter().enumerate() {
+        let when = at + chrono::Duration::minutes(10 * i64::try_from(i).unwrap());
+        let (records, next) = execute(Some(&t), c, &admin, when, &dir)
+            .unwrap_or_else(|e| panic!("{c:?} refused: {e}"));
+        store.append(t.version, &records, &next).await.unwrap();
+        t = next;
+    }
+    t
+}
+
+fn dispatch_to(unit: &str) -> Command {
+    Command::Dispatch {
+        lead_unit: unit.into(),
+        assisting_units: vec![],
+        note: None,
+        routing: None,
+    }
+}
+
+fn answer_directly() -> Command {
+    Command::Answer {
+        entry_id: None,
+        entry_version: None,
+        text: "按政策口径答复".into(),
+    }
+}
+
+fn callback(resolved: bool) -> Command {
+    Command::Callback {
+        reached: true,
+        resolved: Some(resolved),
+        satisfaction: Some(if resolved {
+            jiesu_core::Satisfaction::Satisfied
+        } else {
+            jiesu_core::Satisfaction::Unsatisfied
+        }),
+        note: None,
+    }
+}
+
+async fn all_logs(store: &SqliteStore, tickets: &[&jiesu_core::Ticket]) -> Vec<Vec<EventRecord>> {
+    let ids: Vec<TicketId> = tickets.iter().map(|t| t.id.clone()).collect();
+    store.logs(&ids).await.unwrap()
+}
+
+#[tokio::test]
+async fn live_rollups_equal_the_ones_rebuilt_from_the_log() {
+    let (_d, store) = open().await;
+    let mut batch: Vec<NewTicket> = (0..6)
+        .map(|i| new_ticket(&format!("t{i}"), None, 1 + i % 2))
+        .collect();
+    batch[1].intake.street_code = Some("110108011".into());
+    batch[2].intake.category_code = Some("010101".into());
+    batch[3].intake.channel = Channel::Web;
+    batch[4].intake.title = Some("咨询社保".into());
+    let t: Vec<_> = store
+        .create_tickets(batch)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.ticket)
+        .collect();
+    let at = Utc.with_ymd_and_hms(2026, 11, 23, 3, 0, 0).unwrap();
+    drive(
+        &store,
+        &t[0],
+        at,
+        &[
+            dispatch_to("cgw"),
+            Command::Acknowledge,
+            Command::Reply {
+                outcome: jiesu_core::ReplyOutcome::Solved,
+                text: "已处理".into(),
+            },
+            callback(true),
+        ],
+    )
+    .await;
+    let t1 = drive(
+        &store,
+        &t[1],
+        at,
+        &[answer_directly(), callback(false), dispatch_to("swj")],
+    )
+    .await;
+    let t2 = drive(
+        &store,
+        &t[2],
+        at,
+        &[
+            dispatch_to("cgw"),
+            Command::Return {
+                reason: "不属于本单位职责".into(),
+            },
+            Command::Review {
+                decision: jiesu_core::ReviewDecision::Uphold,
+                redispatch_to: Some("swj".into()),
+                assisting_units: vec![],
+                note: None,
+                flag_rule: false,
+                routing: None,
+            },
+        ],
+    )
+    .await;
+    drive(
+        &store,
+        &t[3],
+        at,
+        &[Command::Merge {
+            master_id: t2.id.clone(),
+            master_status: t2.status,
+        }],
+    )
+    .await;
+    drive(
+        &store,
+        &t[4],
+        at,
+        &[
+            answer_directly(),
+            Command::Close {
+                reason: "来电人撤回".into(),
+            },
+        ],
+    )
+    .await;
+    // Two tickets written in one transaction.
+    let dir = directory();
+    let admin = Actor::new("root", Role::Admin);
+    let (r5, n5) = execute(Some(&t[5]), &dispatch_to("cgw"), &admin, at, &dir).unwrap();
+    let (r1, n1) = execute(Some(&t1), &Command::Acknowledge, &admin, at, &dir).unwrap();
+    let appends = [
+        Append {
+            expected_version: t[5].version,
+            records: r5,
+            state: n5,
+        },
+        Append {
+            expected_version: t1.version,
+            records: r1,
+            state: n1,
+        },
+    ];
+    store.append_many(&appends).await.unwrap();
+
+    let live = store.rollups().await.unwrap();
+    let logs = all_logs(&store, &t.iter().collect::<Vec<_>>()).await;
+    assert_eq!(live, jiesu_core::rollup::rebuild(&logs));
+    assert!(live.units().count() > 0, "units were counted too");
+    let zeros: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM rollup_volume WHERE n = 0")
+        .fetch_one(&store.read)
+        .await
+        .unwrap();
+    assert_eq!(zeros, 0, "rows that come back to zero are deleted");
+
+    let written = store.rebuild_rollups().await.unwrap();
+    assert_eq!(written, live.len());
+    assert_eq!(store.rollups().await.unwrap(), live);
+}
+
+#[tokio::test]
+async fn an_hour_on_a_street_counts_one_answered_and_two_dispatched() {
+    use jiesu_core::rollup::{Figure, Outcome, RequestType, RollupKey, Row, UnitKey};
+    let (_d, store) = open().await;
+    let batch = (0..3)
+        .map(|i| {
+            let mut n = new_ticket(&format!("t{i}"), None, 8);
+            n.intake.street_code = Some("110108011".into());
+            n
+        })
+        .collect();
+    let t: Vec<_> = store
+        .create_tickets(batch)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.ticket)
+        .collect();
+    let at = Utc.with_ymd_and_hms(2026, 11, 23, 8, 20, 0).unwrap();
+    drive(&store, &t[0], at, &[answer_directly()]).await;
+    drive(&store, &t[1], at, &[dispatch_to("cgw")]).await;
+    drive(&store, &t[2], at, &[dispatch_to("cgw")]).await;
+
+    let r = store.rollups().await.unwrap();
+    let row = |outcome| {
+        Row::Volume(RollupKey {
+            hour: Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap(),
+            category: None,
+            district: Some("110108".into()),
+            street: Some("110108011".into()),
+            channel: Channel::Phone,
+            request_type: RequestType::Complaint,
+            outcome,
+        })
+    };
+    assert_eq!(r.get(&row(Outcome::Received)), 0);
+    assert_eq!(r.get(&row(Outcome::Answered)), 1);
+    assert_eq!(r.get(&row(Outcome::Dispatched)), 2);
+    assert_eq!(
+        r.volumes().map(|(_, n)| n).sum::<i64>(),
+        3,
+        "one row per ticket"
+    );
+    let cgw = Row::Unit(UnitKey {
+        hour: Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap(),
+        unit: "cgw".into(),
+        figure: Figure::Dispatched,
+    });
+    assert_eq!(r.get(&cgw), 2);
+    assert_eq!(r.len(), 3);
 }
