@@ -108,6 +108,18 @@ enum Cmd {
         #[command(subcommand)]
         command: bench::BenchCmd,
     },
+    /// The dashboard's counts, kept as events arrive.
+    Rollups {
+        #[command(subcommand)]
+        command: RollupsCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum RollupsCmd {
+    /// Recount them from the event log (after a change of the counting rules, or to check
+    /// them); prints the number of rows written.
+    Rebuild,
 }
 
 #[derive(Subcommand)]
@@ -269,6 +281,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             report::run(store, command).await
         }
         Cmd::Bench { command } => bench::run(command).await,
+        Cmd::Rollups {
+            command: RollupsCmd::Rebuild,
+        } => {
+            let store = setup::open(&common).await?;
+            let rows = jiesu_store::RollupStore::rebuild_rollups(store.as_ref()).await?;
+            println!("rollups rebuilt from the event log: {rows} rows");
+            Ok(())
+        }
     }
 }
 

@@ -663,3 +663,39 @@ async fn an_hour_on_a_street_counts_one_answered_and_two_dispatched() {
     assert_eq!(r.get(&cgw), 2);
     assert_eq!(r.len(), 3);
 }
+
+#[tokio::test]
+async fn a_database_from_before_rollups_gets_them_counted_on_open() {
+    let (dir, store) = open().await;
+    let t: Vec<_> = store
+        .create_tickets(vec![new_ticket("a", None, 1), new_ticket("b", None, 2)])
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.ticket)
+        .collect();
+    let at = Utc.with_ymd_and_hms(2026, 11, 23, 3, 0, 0).unwrap();
+    drive(&store, &t[0], at, &[dispatch_to("cgw")]).await;
+    let live = store.rollups().await.unwrap();
+    // As the upgrade leaves it: empty tables, a rebuild pending.
+    for sql in [
+        "DELETE FROM rollup_volume",
+        "DELETE FROM rollup_units",
+        "INSERT INTO meta (key, value) VALUES ('rollups_rebuild', 'pending')",
+    ] {
+        sqlx::query(sql).execute(&store.write).await.unwrap();
+    }
+    drop(store);
+    let store = SqliteStore::open(&dir.path().join("jiesu.db"))
+        .await
+        .unwrap();
+    assert_eq!(store.rollups().await.unwrap(), live);
+    assert_eq!(store.meta("rollups_rebuild").await.unwrap(), None);
+    // Counting goes on from there.
+    drive(&store, &t[1], at, &[answer_directly()]).await;
+    let logs = all_logs(&store, &t.iter().collect::<Vec<_>>()).await;
+    assert_eq!(
+        store.rollups().await.unwrap(),
+        jiesu_core::rollup::rebuild(&logs)
+    );
+}
