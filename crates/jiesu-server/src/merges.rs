@@ -63,9 +63,13 @@ struct Built {
 /// A ticket's profile: (version, matcher generation, profile).
 type Cached = (u32, u64, Arc<Profile>);
 
+/// Pause after each background comparison of a new ticket before the next may start.
+pub const WARM_PAUSE: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// The merge proposer: the matcher in use and the profiles of the tickets seen.
-#[derive(Default)]
 pub struct Merges {
+    /// Taken by the one background comparison of new tickets that may run at a time.
+    warming: Arc<tokio::sync::Semaphore>,
     built: tokio::sync::Mutex<Option<Arc<Built>>>,
     profiles: Mutex<HashMap<TicketId, Cached>>,
     rebuilding: AtomicBool,
@@ -162,7 +166,26 @@ fn candidate_report(c: &MergeCandidate) -> Report {
     }
 }
 
+impl Default for Merges {
+    fn default() -> Self {
+        Merges {
+            warming: Arc::new(tokio::sync::Semaphore::new(1)),
+            built: tokio::sync::Mutex::default(),
+            profiles: Mutex::default(),
+            rebuilding: AtomicBool::default(),
+            generations: AtomicU64::default(),
+        }
+    }
+}
+
 impl Merges {
+    /// Leave to compare a new ticket in the background, unless such a comparison is already
+    /// running: under heavy intake the comparisons are skipped (proposals are still made when
+    /// someone asks), so that they never hold up intake's connections.
+    pub fn try_warm(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.warming.clone().try_acquire_owned().ok()
+    }
+
     /// The matcher in use: built on first use, rebuilt in the background when stale.
     async fn matcher(self: &Arc<Self>, state: &AppState) -> ApiResult<Arc<Built>> {
         let mut built = self.built.lock().await;

@@ -141,11 +141,14 @@ async fn create(
     } else {
         crate::api::dispatch::auto_dispatch(&state, created.ticket).await?
     };
-    if !created.existed {
+    if !created.existed
+        && let Some(permit) = state.merges.try_warm()
+    {
         // 一件多诉: compare the new ticket with the open ones now, off the request, so that its
-        // profile and theirs are ready when an agent or dispatcher asks.
+        // profile and theirs are ready when an agent or dispatcher asks; one at a time.
         let (merges, st, t) = (state.merges.clone(), state.clone(), ticket.clone());
         tokio::spawn(async move {
+            let _permit = permit;
             match merges.find(&st, std::slice::from_ref(&t)).await {
                 Ok(found) => {
                     let n = found.first().map_or(0, |f| f.proposals.len());
@@ -153,6 +156,9 @@ async fn create(
                 }
                 Err(e) => tracing::warn!(ticket = %t.number, error = %e, "merge proposals"),
             }
+            // At most a few comparisons a second in the background: a busy intake keeps its
+            // CPU, and the tickets skipped are compared when someone asks.
+            tokio::time::sleep(crate::merges::WARM_PAUSE).await;
         });
     }
     let location = format!("/api/v1/tickets/{}", ticket.id);
