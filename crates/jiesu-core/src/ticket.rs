@@ -1899,4 +1899,4 @@ pub fn execute(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -107,6 +107,12 @@ impl From<DecideError> for AppError {
     }
 }
 
+impl From<crate::knowledge::IndexError> for AppError {
+    fn from(e: crate::knowledge::IndexError) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
 impl From<serde_json::Error> for AppError {
     fn from(e: serde_json::Error) -> Self {
         AppError::Internal(format!("stored JSON: {e}"))

@@ -56,7 +56,7 @@ impl Notice {
 
 /// Why the index could not follow the database.
 #[derive(Debug, thiserror::Error)]
-pub enum KnowledgeError {
+pub enum IndexError {
     /// The search engine failed.
     #[error("search index: {0}")]
     Search(#[from] jiesu_search::Error),
@@ -77,7 +77,8 @@ pub struct Knowledge {
     notices: broadcast::Sender<Notice>,
 }
 
-fn status(s: EntryStatus) -> jiesu_search::EntryStatus {
+/// The search index's name for an entry status.
+pub fn status(s: EntryStatus) -> jiesu_search::EntryStatus {
     match s {
         EntryStatus::Draft => jiesu_search::EntryStatus::Draft,
         EntryStatus::Active => jiesu_search::EntryStatus::Active,
@@ -105,7 +106,7 @@ pub fn indexed(s: &StoredEntry) -> IndexedEntry {
 
 impl Knowledge {
     /// An index in `dir` (kept across restarts), or in memory when `dir` is `None`.
-    pub fn open(dir: Option<&Path>) -> Result<Knowledge, KnowledgeError> {
+    pub fn open(dir: Option<&Path>) -> Result<Knowledge, IndexError> {
         let index = match dir {
             Some(d) => SearchIndex::open(d)?,
             None => SearchIndex::in_memory()?,
@@ -118,7 +119,7 @@ impl Knowledge {
     }
 
     /// Indexes every entry changed since the last sync; returns how many.
-    pub async fn sync(&self, store: &dyn Store) -> Result<usize, KnowledgeError> {
+    pub async fn sync(&self, store: &dyn Store) -> Result<usize, IndexError> {
         let mut synced = self.synced.lock().await;
         let mut total = 0;
         loop {
@@ -135,7 +136,7 @@ impl Knowledge {
 
     /// Compares the index with the database at start: when an entry is missing, extra or at
     /// another version, the index is rebuilt from the database. Returns whether it was.
-    pub async fn reconcile(&self, store: &dyn Store) -> Result<bool, KnowledgeError> {
+    pub async fn reconcile(&self, store: &dyn Store) -> Result<bool, IndexError> {
         let mut synced = self.synced.lock().await;
         let mut all = Vec::new();
         let mut seq = 0;

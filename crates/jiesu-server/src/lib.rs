@@ -292,13 +292,8 @@ impl AppState {
     ) -> Result<AppState, error::AppError> {
         let reference = store.reference().await?;
         let assistant = Arc::new(Assistant::new(&reference, options.model_file));
-        let knowledge = knowledge::Knowledge::open(options.index_dir.as_deref())
-            .map_err(|e| error::AppError::Internal(e.to_string()))?;
-        if knowledge
-            .reconcile(store.as_ref())
-            .await
-            .map_err(|e| error::AppError::Internal(e.to_string()))?
-        {
+        let knowledge = knowledge::Knowledge::open(options.index_dir.as_deref())?;
+        if knowledge.reconcile(store.as_ref()).await? {
             tracing::info!("knowledge-base search index rebuilt from the database");
         }
         let dispatch = Arc::new(api::dispatch::Rules::load(&store).await?);
@@ -318,6 +313,14 @@ impl AppState {
         let (policies, calendar) = state.load_time_limits().await?;
         state.set_time_limits(policies, calendar);
         Ok(state)
+    }
+
+    /// Today in China, by the state's clock.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.clock
+            .now()
+            .with_timezone(&jiesu_core::china_offset())
+            .date_naive()
     }
 
     /// The directory decisions are made against, as it is now.

@@ -3,17 +3,16 @@
 //! the dispatcher's queue, returns reviewed and re-dispatched to another unit, first-receiver
 //! responsibility, consultation, and the return report.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
-use http_body_util::BodyExt;
 use jiesu_core::Role;
-use jiesu_server::{AppState, ManualClock, app};
-use jiesu_store::{DynStore, Reference, SqliteStore, Store, User};
+use jiesu_server::{AppState, ManualClock};
+use jiesu_store::DynStore;
 use serde_json::{Value, json};
+
+mod common;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use tower::ServiceExt;
 
 /// 北下关街道, Haidian.
 const STREET: &str = "110108007";
@@ -47,38 +46,11 @@ fn beijing(d: u32, h: u32) -> DateTime<Utc> {
 
 async fn start() -> World {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("jiesu.db"))
-        .await
-        .unwrap();
-    let city = jiesu_reference::beijing();
-    store
-        .replace_reference(&Reference {
-            divisions: city.divisions,
-            units: city.units,
-            catalog: city.catalog,
-        })
-        .await
-        .unwrap();
-    for (name, role, unit) in USERS {
-        store
-            .create_user(&User {
-                name: name.to_string(),
-                role: *role,
-                unit: unit.map(String::from),
-                password_hash: "unused".into(),
-            })
-            .await
-            .unwrap();
-    }
+    let store = common::open_store(&dir.path().join("jiesu.db"), true, USERS).await;
     let store: DynStore = Arc::new(store);
     let clock = Arc::new(ManualClock::new(beijing(23, 9)));
     let state = AppState::new(store.clone(), clock).await.unwrap();
-    let mut tokens = BTreeMap::new();
-    for (name, _, _) in USERS {
-        let (token, hash) = jiesu_server::auth::new_token();
-        store.add_token(&hash, name).await.unwrap();
-        tokens.insert(*name, token);
-    }
+    let tokens = common::tokens(&store, USERS).await;
     World {
         state,
         tokens,
@@ -94,27 +66,7 @@ impl World {
         path: &str,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let mut req = Request::builder()
-            .method(method)
-            .uri(path)
-            .header("authorization", format!("Bearer {}", self.tokens[user]));
-        let body = match body {
-            Some(b) => {
-                req = req.header("content-type", "application/json");
-                Body::from(b.to_string())
-            }
-            None => Body::empty(),
-        };
-        let resp = app(self.state.clone())
-            .oneshot(req.body(body).unwrap())
-            .await
-            .unwrap();
-        let status = resp.status();
-        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
+        common::send(&self.state, Some(&self.tokens[user]), method, path, body).await
     }
 
     /// A street-light ticket in 北下关 with this text, as the agent records it.

@@ -1,24 +1,25 @@
 //! The knowledge base, the answer bot, the IVR and the notice stream through the real app, on
 //! a real SQLite file with a real search index.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use http_body_util::BodyExt;
 use jiesu_core::Role;
 use jiesu_server::{AppState, ManualClock, Options, app};
-use jiesu_store::{DynStore, Reference, SqliteStore, Store, User};
+use jiesu_store::DynStore;
 use serde_json::{Value, json};
+
+mod common;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 use tower::ServiceExt;
 
-const USERS: &[(&str, Role)] = &[
-    ("admin", Role::Admin),
-    ("agent", Role::Agent),
-    ("agent2", Role::Agent),
-    ("editor", Role::Editor),
-    ("analyst", Role::Analyst),
+const USERS: &[common::TestUser] = &[
+    ("admin", Role::Admin, None),
+    ("agent", Role::Agent, None),
+    ("agent2", Role::Agent, None),
+    ("editor", Role::Editor, None),
+    ("analyst", Role::Analyst, None),
 ];
 
 struct World {
@@ -27,29 +28,7 @@ struct World {
 }
 
 async fn start(dir: &Path, fresh: bool) -> World {
-    let store = SqliteStore::open(&dir.join("kb.db")).await.unwrap();
-    if fresh {
-        let city = jiesu_reference::beijing();
-        store
-            .replace_reference(&Reference {
-                divisions: city.divisions,
-                units: city.units,
-                catalog: city.catalog,
-            })
-            .await
-            .unwrap();
-        for (name, role) in USERS {
-            store
-                .create_user(&User {
-                    name: name.to_string(),
-                    role: *role,
-                    unit: None,
-                    password_hash: "unused".into(),
-                })
-                .await
-                .unwrap();
-        }
-    }
+    let store = common::open_store(&dir.join("kb.db"), fresh, USERS).await;
     let store: DynStore = Arc::new(store);
     let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
     let options = Options {
@@ -59,27 +38,8 @@ async fn start(dir: &Path, fresh: bool) -> World {
     let state = AppState::with_options(store.clone(), clock, options)
         .await
         .unwrap();
-    let mut tokens = BTreeMap::new();
-    for (name, _) in USERS {
-        let (token, hash) = jiesu_server::auth::new_token();
-        store.add_token(&hash, name).await.unwrap();
-        tokens.insert(*name, token);
-    }
+    let tokens = common::tokens(&store, USERS).await;
     World { state, tokens }
-}
-
-fn request(token: Option<&str>, method: &str, path: &str, body: Option<Value>) -> Request<Body> {
-    let mut req = Request::builder().method(method).uri(path);
-    if let Some(t) = token {
-        req = req.header("authorization", format!("Bearer {t}"));
-    }
-    match body {
-        Some(b) => req
-            .header("content-type", "application/json")
-            .body(Body::from(b.to_string()))
-            .unwrap(),
-        None => req.body(Body::empty()).unwrap(),
-    }
 }
 
 impl World {
@@ -91,16 +51,7 @@ impl World {
         body: Option<Value>,
     ) -> (StatusCode, Value) {
         let token = user.map(|u| self.tokens[u].as_str());
-        let resp = app(self.state.clone())
-            .oneshot(request(token, method, path, body))
-            .await
-            .unwrap();
-        let status = resp.status();
-        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
+        common::send(&self.state, token, method, path, body).await
     }
 
     async fn ok(&self, user: &str, method: &str, path: &str, body: Option<Value>) -> Value {
@@ -409,7 +360,7 @@ async fn a_change_is_pushed_to_a_connected_agent() {
         .await;
     let id = e["id"].as_str().unwrap().to_string();
     let resp = app(w.state.clone())
-        .oneshot(request(
+        .oneshot(common::request(
             Some(&w.tokens["agent"]),
             "GET",
             "/api/v1/notices",

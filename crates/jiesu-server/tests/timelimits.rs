@@ -12,8 +12,10 @@ use jiesu_core::{
 };
 use jiesu_server::jobs::scan_once;
 use jiesu_server::{AppState, Clock, ManualClock, app};
-use jiesu_store::{DynStore, NewTicket, Reference, SqliteStore, Store, User};
+use jiesu_store::{DynStore, NewTicket};
 use serde_json::{Value, json};
+
+mod common;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -43,30 +45,7 @@ const USERS: &[(&str, Role, Option<&str>)] = &[
 ];
 
 async fn open_store(path: &Path, fresh: bool) -> DynStore {
-    let store = SqliteStore::open(path).await.unwrap();
-    if fresh {
-        let city = jiesu_reference::beijing();
-        store
-            .replace_reference(&Reference {
-                divisions: city.divisions,
-                units: city.units,
-                catalog: city.catalog,
-            })
-            .await
-            .unwrap();
-        for (name, role, unit) in USERS {
-            store
-                .create_user(&User {
-                    name: name.to_string(),
-                    role: *role,
-                    unit: unit.map(String::from),
-                    password_hash: "unused".into(),
-                })
-                .await
-                .unwrap();
-        }
-    }
-    Arc::new(store)
+    Arc::new(common::open_store(path, fresh, USERS).await)
 }
 
 /// Starts (or restarts) the app on the database at `path` with the clock at `now`.
@@ -74,12 +53,7 @@ async fn start(path: &Path, fresh: bool, now: DateTime<Utc>) -> World {
     let store = open_store(path, fresh).await;
     let clock = Arc::new(ManualClock::new(now));
     let state = AppState::new(store.clone(), clock.clone()).await.unwrap();
-    let mut tokens = BTreeMap::new();
-    for (name, _, _) in USERS {
-        let (token, hash) = jiesu_server::auth::new_token();
-        store.add_token(&hash, name).await.unwrap();
-        tokens.insert(*name, token);
-    }
+    let tokens = common::tokens(&store, USERS).await;
     World {
         state,
         clock,
@@ -95,27 +69,7 @@ impl World {
         path: &str,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let mut req = Request::builder()
-            .method(method)
-            .uri(path)
-            .header("authorization", format!("Bearer {}", self.tokens[user]));
-        let body = match body {
-            Some(b) => {
-                req = req.header("content-type", "application/json");
-                Body::from(b.to_string())
-            }
-            None => Body::empty(),
-        };
-        let resp = app(self.state.clone())
-            .oneshot(req.body(body).unwrap())
-            .await
-            .unwrap();
-        let status = resp.status();
-        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
+        common::send(&self.state, Some(&self.tokens[user]), method, path, body).await
     }
 
     async fn new_ticket(&self, urgency: &str, content: &str) -> String {

@@ -2,52 +2,14 @@
 //! interleaving of tickets, equal the rollups rebuilt from the logs.
 
 use super::*;
-use crate::directory::MemoryDirectory;
-use crate::reference::{CatalogNode, Division, DivisionLevel, Unit, UnitKind};
 use crate::role::{Actor, Role};
+use crate::ticket::tests::dir;
 use crate::ticket::{
     Caller, Command, ReplyOutcome, ReviewDecision, Satisfaction, TicketId, Urgency, execute,
 };
 use crate::timelimit::Limit;
 use chrono::TimeZone;
 use proptest::prelude::*;
-
-fn dir() -> MemoryDirectory {
-    let unit = |code: &str, kind| Unit {
-        code: code.into(),
-        name: format!("unit {code}"),
-        kind,
-        district_code: None,
-    };
-    MemoryDirectory::new(
-        vec![
-            unit("cgw", UnitKind::Bureau),
-            unit("swj", UnitKind::Bureau),
-            unit("110108011", UnitKind::Street),
-        ],
-        vec![CatalogNode {
-            code: "010101".into(),
-            name: "路灯".into(),
-            level: 3,
-            parent_code: Some("0101".into()),
-            default_unit: Some("cgw".into()),
-        }],
-        vec![
-            Division {
-                code: "110108".into(),
-                name: "海淀区".into(),
-                level: DivisionLevel::District,
-                parent_code: None,
-            },
-            Division {
-                code: "110108011".into(),
-                name: "北下关街道".into(),
-                level: DivisionLevel::Street,
-                parent_code: Some("110108".into()),
-            },
-        ],
-    )
-}
 
 fn intake(channel: Channel, title: &str) -> Intake {
     Intake {

@@ -6,7 +6,8 @@ use crate::reference::{CatalogNode, Division, Unit, UnitKind};
 use chrono::TimeZone;
 use proptest::prelude::*;
 
-fn dir() -> MemoryDirectory {
+/// A small directory: two bureaus, a street office, the street light leaf, Haidian and 北下关.
+pub(crate) fn dir() -> MemoryDirectory {
     let unit = |code: &str, kind| Unit {
         code: code.into(),
         name: format!("unit {code}"),

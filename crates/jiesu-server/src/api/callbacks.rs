@@ -14,7 +14,7 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{Duration, NaiveDate};
-use jiesu_core::{Directory, Role, china_day_start, china_offset};
+use jiesu_core::{Directory, Role, china_day_start};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -38,11 +38,7 @@ async fn list(
         &[Role::Agent, Role::Supervisor, Role::Dispatcher],
         "see the callback list",
     )?;
-    let today = state
-        .clock
-        .now()
-        .with_timezone(&china_offset())
-        .date_naive();
+    let today = state.today();
     let date = match q.date.as_deref() {
         None | Some("") => today,
         Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")

@@ -14,10 +14,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use jiesu_core::Role;
 use jiesu_core::knowledge::{
     EntryAction, EntryContent, EntryStatus, KnowledgeError, MissingAnswer, apply, diff,
 };
-use jiesu_core::{Role, china_offset};
 use jiesu_store::StoreError;
 use jiesu_store::knowledge::{EntryFilter, MissingFiling, StoredEntry};
 use serde::Deserialize;
@@ -59,11 +59,7 @@ fn not_found(id: &str) -> impl Fn(StoreError) -> AppError + '_ {
 /// Stores the change's result everywhere it must be before the editor hears back: indexed
 /// and pushed.
 async fn publish_change(state: &AppState, stored: &StoredEntry) -> ApiResult<()> {
-    state
-        .knowledge
-        .sync(state.store.as_ref())
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    state.knowledge.sync(state.store.as_ref()).await?;
     // Agents hear of entries in force (or withdrawn); drafts stay with the editors.
     if stored.entry.status != EntryStatus::Draft {
         state.knowledge.notify(Notice::entry(&stored.entry));
@@ -431,11 +427,7 @@ pub async fn find(
         region,
         statuses: wanted
             .iter()
-            .map(|s| match s {
-                EntryStatus::Draft => jiesu_search::EntryStatus::Draft,
-                EntryStatus::Active => jiesu_search::EntryStatus::Active,
-                EntryStatus::Retired => jiesu_search::EntryStatus::Retired,
-            })
+            .map(|s| crate::knowledge::status(*s))
             .collect(),
         limit: limit + 5,
     };
@@ -456,11 +448,7 @@ pub async fn find(
         .into_iter()
         .map(|s| (s.entry.id.clone(), s))
         .collect();
-    let today = state
-        .clock
-        .now()
-        .with_timezone(&china_offset())
-        .date_naive();
+    let today = state.today();
     Ok(hits
         .into_iter()
         .filter_map(|h| {

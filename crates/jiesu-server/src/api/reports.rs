@@ -81,11 +81,7 @@ impl Period {
                     .map_err(|_| AppError::invalid(field, "must be a day like 2026-11-23")),
             }
         };
-        let today = state
-            .clock
-            .now()
-            .with_timezone(&china_offset())
-            .date_naive();
+        let today = state.today();
         let to = day("to", to)?.unwrap_or(today);
         let from = day("from", from)?.unwrap_or(to - chrono::Days::new(u64::from(days.max(1)) - 1));
         if from > to || (to - from).num_days() > 366 {

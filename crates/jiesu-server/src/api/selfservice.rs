@@ -92,8 +92,7 @@ async fn answer(
             )
         })
         .collect();
-    // The search ranks; the confidence decides whether to answer. Keep the search order
-    // except that a more certain entry comes first.
+    // The search finds the candidates; the confidence orders them and decides whether to answer.
     answers.sort_by(|a, b| b.0.total_cmp(&a.0));
     let confidence = answers.first().map_or(0.0, |a| a.0);
     let answered = confidence >= ANSWER_THRESHOLD;
@@ -401,11 +400,7 @@ async fn call_keys(
         )));
     }
     let menu = current_menu(&state).await?;
-    let today = state
-        .clock
-        .now()
-        .with_timezone(&jiesu_core::china_offset())
-        .date_naive();
+    let today = state.today();
     let back = |node: &str| format!("{}（返回主菜单请按星号键）", menu.prompt(node));
     let (action, prompt, outcome, ended) = match step(&menu, &call.node, key, call.wrong_keys) {
         Step::Gather { node, wrong_key } => {

@@ -314,11 +314,7 @@ async fn command(state: &AppState, action: CommandKind, body: &[u8]) -> ApiResul
         // The entry read out must be in force; the ticket records which version it was.
         map.remove("entry_version");
         if let Some(Value::String(entry_id)) = map.get("entry_id") {
-            let today = state
-                .clock
-                .now()
-                .with_timezone(&jiesu_core::china_offset())
-                .date_naive();
+            let today = state.today();
             let entry = match state.store.entry(entry_id).await {
                 Ok(s) => s.entry,
                 Err(StoreError::NotFound) => {

@@ -1,0 +1,96 @@
+//! What the server's integration tests share: a real SQLite file with Beijing's reference data
+//! and the test's users, their bearer tokens, and one request through the real app.
+#![allow(dead_code)]
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use jiesu_core::Role;
+use jiesu_server::{AppState, app};
+use jiesu_store::{DynStore, Reference, SqliteStore, Store, User};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+use tower::ServiceExt;
+
+/// A test user: name, role and the unit of a unit user.
+pub type TestUser = (&'static str, Role, Option<&'static str>);
+
+/// Opens the database at `path`; when `fresh`, loads Beijing's reference data and `users`.
+pub async fn open_store(path: &Path, fresh: bool, users: &[TestUser]) -> SqliteStore {
+    let store = SqliteStore::open(path).await.unwrap();
+    if fresh {
+        let city = jiesu_reference::beijing();
+        store
+            .replace_reference(&Reference {
+                divisions: city.divisions,
+                units: city.units,
+                catalog: city.catalog,
+            })
+            .await
+            .unwrap();
+        for (name, role, unit) in users {
+            store
+                .create_user(&User {
+                    name: name.to_string(),
+                    role: *role,
+                    unit: unit.map(String::from),
+                    password_hash: "unused".into(),
+                })
+                .await
+                .unwrap();
+        }
+    }
+    store
+}
+
+/// A new bearer token for each user, by name.
+pub async fn tokens(store: &DynStore, users: &[TestUser]) -> BTreeMap<&'static str, String> {
+    let mut tokens = BTreeMap::new();
+    for (name, _, _) in users {
+        let (token, hash) = jiesu_server::auth::new_token();
+        store.add_token(&hash, name).await.unwrap();
+        tokens.insert(*name, token);
+    }
+    tokens
+}
+
+/// A request, with a bearer token and a JSON body when given.
+pub fn request(
+    token: Option<&str>,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> Request<Body> {
+    let mut req = Request::builder().method(method).uri(path);
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    match body {
+        Some(b) => req
+            .header("content-type", "application/json")
+            .body(Body::from(b.to_string()))
+            .unwrap(),
+        None => req.body(Body::empty()).unwrap(),
+    }
+}
+
+/// Sends one request through the real app; the status and the JSON answer (Null when none).
+pub async fn send(
+    state: &AppState,
+    token: Option<&str>,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let resp = app(state.clone())
+        .oneshot(request(token, method, path, body))
+        .await
+        .unwrap();
+    let status = resp.status();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
