@@ -10,6 +10,7 @@ pub mod acceptance;
 pub mod calendar;
 pub mod directory;
 pub mod dispatch;
+pub mod export;
 pub mod ivr;
 pub mod knowledge;
 pub mod privacy;
