@@ -129,3 +129,19 @@ pub fn spawn_index_sync(state: AppState, every: Duration) -> tokio::task::JoinHa
         }
     })
 }
+
+/// 定时数据交换 runs the export jobs whose time has come by the state's clock, now and then
+/// every `every`; after a restart the first pass runs each job missed meanwhile once.
+pub fn spawn_exports(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let now = state.clock.now();
+            if let Err(e) = crate::exchange::run_due(&state, now).await {
+                tracing::error!(error = %e, "scheduled exports failed");
+            }
+        }
+    })
+}

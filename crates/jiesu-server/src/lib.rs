@@ -7,6 +7,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod exchange;
 pub mod extract;
 pub mod jobs;
 pub mod knowledge;
@@ -388,6 +389,7 @@ pub fn app(state: AppState) -> Router {
                 .merge(api::selfservice::routes())
                 .merge(api::dispatch::routes())
                 .merge(api::duplicates::routes())
+                .merge(api::exports::routes())
                 .fallback(api::not_found),
         )
         .layer(axum::middleware::map_response(json_errors))

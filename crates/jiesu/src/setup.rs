@@ -111,6 +111,9 @@ pub async fn serve(
     let model_watch =
         jiesu_server::jobs::spawn_model_watch(state.clone(), std::time::Duration::from_secs(5));
     let scanner = jiesu_server::jobs::spawn_scanner(state.clone(), scan_every);
+    // Scheduled exports: slots are whole hours or minutes, so a look every 20 s is on time.
+    let exports =
+        jiesu_server::jobs::spawn_exports(state.clone(), std::time::Duration::from_secs(20));
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("addr: cannot listen on {addr}"))?;
@@ -125,6 +128,7 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown())
         .await?;
     scanner.abort();
+    exports.abort();
     model_watch.abort();
     index_sync.abort();
     tracing::info!("stopped");

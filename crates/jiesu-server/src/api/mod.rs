@@ -4,6 +4,7 @@ pub mod assist;
 pub mod callbacks;
 pub mod dispatch;
 pub mod duplicates;
+pub mod exports;
 pub mod health;
 pub mod knowledge;
 pub mod limits;
