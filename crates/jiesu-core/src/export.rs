@@ -430,10 +430,7 @@ impl ExportJob {
         }
         for (i, c) in self.columns.iter().enumerate() {
             if self.columns[..i].contains(c) {
-                return Err(invalid(
-                    &format!("columns[{i}]"),
-                    "is already in the list",
-                ));
+                return Err(invalid(&format!("columns[{i}]"), "is already in the list"));
             }
         }
         self.validate_file_name()?;
@@ -443,12 +440,9 @@ impl ExportJob {
                 "destination.folder",
                 "must be an absolute path on the server",
             )),
-            Destination::Url(u) if !(u.starts_with("http://") || u.starts_with("https://")) => {
-                Err(invalid(
-                    "destination.url",
-                    "must start with http:// or https://",
-                ))
-            }
+            Destination::Url(u) if !(u.starts_with("http://") || u.starts_with("https://")) => Err(
+                invalid("destination.url", "must start with http:// or https://"),
+            ),
             _ => Ok(()),
         }?;
         if self.filter.received_within_hours == Some(0) {
@@ -491,7 +485,9 @@ impl ExportJob {
             if !["date", "hour", "minute", "time", "name"].contains(&key) {
                 return Err(invalid(
                     "file_name",
-                    format!("unknown placeholder {{{key}}}: use {{date}}, {{hour}}, {{minute}}, {{time}} or {{name}}"),
+                    format!(
+                        "unknown placeholder {{{key}}}: use {{date}}, {{hour}}, {{minute}}, {{time}} or {{name}}"
+                    ),
                 ));
             }
             rest = &after[close + 1..];
@@ -595,7 +591,10 @@ mod tests {
     #[test]
     fn file_names_use_beijing_time() {
         let j = job();
-        assert_eq!(j.file_name_at(beijing(23, 6, 0)), "待核实-2026-11-23-06.csv");
+        assert_eq!(
+            j.file_name_at(beijing(23, 6, 0)),
+            "待核实-2026-11-23-06.csv"
+        );
         // 23:00 UTC is 07:00 the next day in Beijing.
         let utc = Utc.with_ymd_and_hms(2026, 11, 23, 23, 0, 0).unwrap();
         assert_eq!(j.file_name_at(utc), "待核实-2026-11-24-07.csv");

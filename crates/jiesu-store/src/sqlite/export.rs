@@ -95,8 +95,8 @@ impl ExportStore for SqliteStore {
 
     async fn exports(&self) -> StoreResult<Vec<StoredExport>> {
         let rows = sqlx::query(job_select!("WHERE deleted_at IS NULL ORDER BY id"))
-        .fetch_all(&self.read)
-        .await?;
+            .fetch_all(&self.read)
+            .await?;
         rows.iter().map(job_from_row).collect()
     }
 
@@ -237,7 +237,8 @@ impl ExportStore for SqliteStore {
             q.push(" AND seq > ").push_bind(a);
         }
         let limit = limit.clamp(1, 5000);
-        q.push(" ORDER BY seq LIMIT ").push_bind(i64::from(limit) + 1);
+        q.push(" ORDER BY seq LIMIT ")
+            .push_bind(i64::from(limit) + 1);
         let rows = q.build().fetch_all(&self.read).await?;
         let more = rows.len() > limit as usize;
         let mut items = Vec::with_capacity(rows.len());
@@ -253,10 +254,10 @@ impl ExportStore for SqliteStore {
 impl SqliteStore {
     async fn export_on(&self, pool: &sqlx::SqlitePool, id: i64) -> StoreResult<StoredExport> {
         let row = sqlx::query(job_select!("WHERE id = $1 AND deleted_at IS NULL"))
-        .bind(id)
-        .fetch_optional(pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         job_from_row(&row)
     }
 }
