@@ -30,8 +30,8 @@ pub enum RunError {
 
 /// The rows of a file being written.
 enum Sheet {
-    Csv(csv::Writer<Vec<u8>>),
-    Xlsx(rust_xlsxwriter::Workbook, u32),
+    Csv(Box<csv::Writer<Vec<u8>>>),
+    Xlsx(Box<rust_xlsxwriter::Workbook>, u32),
 }
 
 impl Sheet {
@@ -43,7 +43,7 @@ impl Sheet {
                 let mut w = csv::Writer::from_writer(Vec::new());
                 w.write_record(&headers)
                     .map_err(|e| RunError::Render(e.to_string()))?;
-                Ok(Sheet::Csv(w))
+                Ok(Sheet::Csv(Box::new(w)))
             }
             Format::Xlsx => {
                 let mut book = rust_xlsxwriter::Workbook::new();
@@ -57,7 +57,7 @@ impl Sheet {
                         .map_err(render)?;
                     sheet.set_column_width(col, 16).map_err(render)?;
                 }
-                Ok(Sheet::Xlsx(book, 1))
+                Ok(Sheet::Xlsx(Box::new(book), 1))
             }
         }
     }

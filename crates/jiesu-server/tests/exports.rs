@@ -531,3 +531,52 @@ async fn a_url_destination_receives_the_file() {
         "{run}"
     );
 }
+
+/// The columns the OpenAPI document lists are the core's, and a job as answered has the
+/// documented properties.
+#[tokio::test]
+async fn the_document_lists_the_columns_and_the_job_shape() {
+    let doc: Value =
+        serde_json::from_str(include_str!("../src/api/openapi.json")).expect("openapi.json");
+    let schemas = &doc["components"]["schemas"];
+    let documented: Vec<&str> = schemas["ExportColumn"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    let core: Vec<String> = jiesu_core::export::Column::ALL
+        .iter()
+        .map(|c| {
+            serde_json::to_value(c)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(documented, core);
+
+    let dir = tempfile::tempdir().unwrap();
+    let w = start(&dir.path().join("jiesu.db"), true, beijing(23, 7, 0)).await;
+    let (_, job) = w
+        .call(
+            "admin",
+            "POST",
+            "/api/v1/exports",
+            Some(awaiting_verification(dir.path())),
+        )
+        .await;
+    let mut answered: Vec<&String> = job.as_object().unwrap().keys().collect();
+    answered.sort();
+    let mut required: Vec<&str> = schemas["StoredExportJob"]["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    // `description` is answered when the job has one.
+    required.push("description");
+    required.sort();
+    assert_eq!(answered, required);
+}

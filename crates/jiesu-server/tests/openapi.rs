@@ -720,8 +720,17 @@ async fn every_documented_operation_is_routed() {
         &example(&doc, "/api/v1/answer", "barbecue"),
     )
     .await;
+    // Two export jobs: one the walk deletes, one it runs (into a folder of the test's own).
+    let exports_dir = tempfile::tempdir().expect("tempdir");
+    let mut job = example(&doc, "/api/v1/exports", "awaiting_verification");
+    job["destination"] = json!({"folder": exports_dir.path().display().to_string()});
+    let deleted = post("/api/v1/exports", &job).await;
+    job["name"] = json!("待核实工单（运行）");
+    let running = post("/api/v1/exports", &job).await;
     let id_of = |path: &str| -> String {
         let v = match path {
+            "/api/v1/exports/{id}" => &deleted["id"],
+            p if p.starts_with("/api/v1/exports/") => &running["id"],
             p if p.starts_with("/api/v1/knowledge/entries/") => &entry["id"],
             p if p.starts_with("/api/v1/knowledge/missing/") => &missing["id"],
             p if p.starts_with("/api/v1/ivr/calls/") => &started["call_id"],
@@ -836,6 +845,13 @@ fn every_route_and_action_is_documented() {
         ("/api/v1/tickets/{id}/duplicates", "get"),
         ("/api/v1/dispatch/returns", "get"),
         ("/api/v1/reports/returns", "get"),
+        ("/api/v1/exports", "get"),
+        ("/api/v1/exports", "post"),
+        ("/api/v1/exports/{id}", "get"),
+        ("/api/v1/exports/{id}", "put"),
+        ("/api/v1/exports/{id}", "delete"),
+        ("/api/v1/exports/{id}/run", "post"),
+        ("/api/v1/exports/{id}/runs", "get"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),
