@@ -16,6 +16,7 @@ pub mod knowledge;
 pub mod privacy;
 pub mod rates;
 pub mod reference;
+pub mod report;
 pub mod role;
 pub mod rollup;
 pub mod ticket;
