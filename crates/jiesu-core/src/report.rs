@@ -878,6 +878,152 @@ pub fn ranking(
     }
 }
 
+/// 专报 a special report on one topic (a category or a term) over the Beijing days `days`:
+/// its volume day by day, how it was handled, its streets and units, and sample orders (the
+/// newest first). `tickets` are the topic's tickets received in the period.
+pub fn special(
+    topic: Text,
+    days: &[chrono::NaiveDate],
+    tickets: &[crate::ticket::Ticket],
+    dir: &dyn Directory,
+    generated_at: DateTime<Utc>,
+) -> Report {
+    use crate::ticket::Status;
+    let total = tickets.len() as i64;
+    let mut by_day: BTreeMap<chrono::NaiveDate, i64> = days.iter().map(|d| (*d, 0)).collect();
+    let mut streets: HashMap<String, i64> = HashMap::new();
+    let mut units: HashMap<String, i64> = HashMap::new();
+    let (mut answered, mut dispatched, mut closed) = (0, 0, 0);
+    for t in tickets {
+        let day = t.received_at.with_timezone(&china_offset()).date_naive();
+        if let Some(n) = by_day.get_mut(&day) {
+            *n += 1;
+        }
+        if let Some(s) = &t.intake.street_code {
+            *streets.entry(s.clone()).or_default() += 1;
+        }
+        if let Some(u) = &t.lead_unit {
+            *units.entry(u.clone()).or_default() += 1;
+            dispatched += 1;
+        } else if t.status == Status::Answered || t.answer_entry.is_some() {
+            answered += 1;
+        }
+        if t.status == Status::Closed {
+            closed += 1;
+        }
+    }
+    let mut volume = Section::new("volume", text("诉求量走势", "Volume over time"))
+        .figure("诉求量", "Tickets", Cell::Count(total))
+        .figure("直接答复", "Answered directly", Cell::Count(answered))
+        .figure("派单", "Dispatched", Cell::Count(dispatched))
+        .figure(
+            "派单占比",
+            "Share dispatched",
+            Cell::Share(share(dispatched, total)),
+        )
+        .figure("已结案", "Closed", Cell::Count(closed))
+        .figure("结案率", "Share closed", Cell::Share(share(closed, total)));
+    volume.chart = Some(Chart {
+        title: text("每日诉求量", "Tickets per day"),
+        bars: by_day
+            .iter()
+            .map(|(d, n)| (d.format("%m-%d").to_string(), *n))
+            .collect(),
+    });
+    let mut where_ = Section::new("streets", text("涉及街道乡镇", "Streets and townships"));
+    where_.table = Some(Table {
+        columns: vec![
+            text("街道乡镇", "street"),
+            text("区", "district"),
+            text("诉求量", "tickets"),
+            text("占比", "share"),
+        ],
+        rows: ranked(&streets, 10)
+            .into_iter()
+            .map(|(s, n)| {
+                vec![
+                    Cell::Text(division_name(dir, &s)),
+                    Cell::Text(district_of(dir, &s)),
+                    Cell::Count(n),
+                    Cell::Share(share(n, total)),
+                ]
+            })
+            .collect(),
+    });
+    let mut who = Section::new("units", text("承办单位", "Handling units"));
+    who.table = Some(Table {
+        columns: vec![text("单位", "unit"), text("工单数", "tickets")],
+        rows: ranked(&units, 10)
+            .into_iter()
+            .map(|(u, n)| {
+                vec![
+                    Cell::Text(dir.unit(&u).map_or(u.clone(), |x| x.name.clone())),
+                    Cell::Count(n),
+                ]
+            })
+            .collect(),
+    });
+    let mut newest: Vec<&crate::ticket::Ticket> = tickets.iter().collect();
+    newest.sort_by(|a, b| {
+        b.received_at
+            .cmp(&a.received_at)
+            .then_with(|| b.number.cmp(&a.number))
+    });
+    let mut samples = Section::new("samples", text("典型工单", "Sample orders"));
+    samples.table = Some(Table {
+        columns: vec![
+            text("编号", "number"),
+            text("受理时间", "received"),
+            text("街道乡镇", "street"),
+            text("标题", "title"),
+            text("状态", "status"),
+        ],
+        rows: newest
+            .iter()
+            .take(10)
+            .map(|t| {
+                vec![
+                    Cell::Text(t.number.clone()),
+                    Cell::Text(
+                        t.received_at
+                            .with_timezone(&china_offset())
+                            .format("%Y-%m-%d %H:%M")
+                            .to_string(),
+                    ),
+                    Cell::Text(
+                        t.intake
+                            .street_code
+                            .as_deref()
+                            .map(|s| division_name(dir, s))
+                            .unwrap_or_default(),
+                    ),
+                    Cell::Text(
+                        t.intake
+                            .title
+                            .clone()
+                            .unwrap_or_else(|| t.intake.content.chars().take(30).collect()),
+                    ),
+                    Cell::Text(crate::export::status_name(t.status).to_string()),
+                ]
+            })
+            .collect(),
+    });
+    let period = match (days.first(), days.last()) {
+        (Some(a), Some(b)) => format!("{a} – {b}"),
+        _ => String::new(),
+    };
+    Report {
+        kind: "special".into(),
+        title: Text {
+            zh: format!("专报：{}", topic.zh),
+            en: format!("Special report: {}", topic.en),
+        },
+        period,
+        generated_at,
+        sections: vec![volume, where_, who, samples],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

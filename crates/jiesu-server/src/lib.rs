@@ -383,6 +383,7 @@ pub fn app(state: AppState) -> Router {
                 .merge(api::limits::routes())
                 .merge(api::callbacks::routes())
                 .merge(api::reports::routes())
+                .merge(api::bulletins::routes())
                 .merge(api::assist::routes())
                 .merge(api::knowledge::routes())
                 .merge(api::notices::routes())

@@ -1,6 +1,7 @@
 //! The API resources, one module each.
 
 pub mod assist;
+pub mod bulletins;
 pub mod callbacks;
 pub mod dispatch;
 pub mod duplicates;
