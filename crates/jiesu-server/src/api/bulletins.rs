@@ -165,15 +165,14 @@ pub fn to_xlsx(report: &Report) -> ApiResult<Vec<u8>> {
             .write_string_with_format(0, 0, &title, &bold)
             .map_err(fail)?;
         let mut row = 2u32;
-        let put =
-            |sheet: &mut rust_xlsxwriter::Worksheet, r: u32, c: u16, cell: &Cell| match cell {
-                Cell::Text(s) => sheet.write_string(r, c, s).map(|_| ()),
-                Cell::Count(n) => sheet.write_number(r, c, *n as f64).map(|_| ()),
-                Cell::Share(Some(v)) => sheet
-                    .write_number_with_format(r, c, *v, &percent)
-                    .map(|_| ()),
-                Cell::Share(None) => sheet.write_string(r, c, "—").map(|_| ()),
-            };
+        let put = |sheet: &mut rust_xlsxwriter::Worksheet, r: u32, c: u16, cell: &Cell| match cell {
+            Cell::Text(s) => sheet.write_string(r, c, s).map(|_| ()),
+            Cell::Count(n) => sheet.write_number(r, c, *n as f64).map(|_| ()),
+            Cell::Share(Some(v)) => sheet
+                .write_number_with_format(r, c, *v, &percent)
+                .map(|_| ()),
+            Cell::Share(None) => sheet.write_string(r, c, "—").map(|_| ()),
+        };
         for f in &section.figures {
             sheet
                 .write_string_with_format(row, 0, &f.label.zh, &bold)
