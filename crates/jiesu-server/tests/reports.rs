@@ -8,8 +8,8 @@ use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use http_body_util::BodyExt;
 use jiesu_core::Role;
 use jiesu_server::{AppState, ManualClock, app};
-use jiesu_store::knowledge::Contact;
 use jiesu_store::DynStore;
+use jiesu_store::knowledge::Contact;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -283,7 +283,7 @@ async fn bad_parameters_are_refused_naming_the_field() {
         ("/api/v1/reports/daily?format=pdf", "format"),
         ("/api/v1/reports/daily?lang=fr", "lang"),
         ("/api/v1/reports/hourly?at=15:00", "at"),
-        ("/api/v1/reports/special", "category"),
+        ("/api/v1/reports/special?category=", "category"),
         ("/api/v1/reports/special?category=99", "category"),
         ("/api/v1/reports/special?category=01&term=路灯", "category"),
         (
@@ -346,6 +346,18 @@ async fn hourly_special_and_ranking_reports_answer_in_every_format() {
         .await;
     assert_eq!(status, StatusCode::OK, "{by_category}");
     assert_eq!(by_category["sections"][0]["figures"][0]["value"], 3);
+    // Without a topic: the period's top category, the same.
+    let (status, top) = w
+        .call(
+            "analyst",
+            "GET",
+            "/api/v1/reports/special?format=json",
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{top}");
+    assert_eq!(top["sections"][0]["figures"][0]["value"], 3);
+    assert_eq!(top["title"]["zh"], "专报：城市建设和市政管理");
 
     // The month's ranking: 北下关街道 first by volume.
     let (status, ranking) = w

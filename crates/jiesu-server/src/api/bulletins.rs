@@ -1,5 +1,5 @@
 //! The printable reports: `GET /api/v1/reports/hourly` (整点热点), `/reports/daily` (日报),
-//! `/reports/special` (专报) and `/reports/ranking` (the monthly street ranking), each as an
+//! `/reports/special` (专报; on the period's top category when no topic is given) and `/reports/ranking` (the monthly street ranking), each as an
 //! HTML page (Chinese, `lang=en` for English), an Excel workbook (one sheet per section) or
 //! JSON. The numbers come from the rollups, the three rates and the self-service log; the
 //! sections and the page from [`jiesu_core::report`].
@@ -357,10 +357,19 @@ async fn special(
     let in_period = |t: &Ticket| t.received_at >= period.start && t.received_at < period.end;
     let directory = state.directory();
     let mut tickets = Vec::new();
-    let topic: Text = match (
-        q.category.as_deref().map(str::trim),
-        q.term.as_deref().map(str::trim),
-    ) {
+    let mut category = q.category.as_deref().map(|c| c.trim().to_string());
+    let term = q.term.as_deref().map(str::trim);
+    if category.is_none() && term.is_none() {
+        // No topic: the period's most frequent category.
+        let rollups = state.store.rollups().await?;
+        let volume = jiesu_core::report::Volume::of(&rollups, period.start, period.end);
+        category = volume
+            .categories
+            .into_iter()
+            .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+            .map(|(code, _)| code);
+    }
+    let topic: Text = match (category.as_deref(), term) {
         (Some(c), None) if !c.is_empty() => {
             let node = jiesu_core::Directory::catalog(directory.as_ref(), c).ok_or_else(|| {
                 AppError::invalid("category", format!("unknown catalog code '{c}'"))
@@ -419,12 +428,16 @@ async fn special(
             ));
         }
         (None, Some(_)) => return Err(AppError::invalid("term", "must be 1 to 50 characters")),
-        _ => {
+        (Some(_), None) => {
             return Err(AppError::invalid(
                 "category",
-                "give a category code or a term",
+                "must not be empty when given",
             ));
         }
+        (None, None) => Text {
+            zh: "无（期间没有诉求）".into(),
+            en: "none (no tickets in the period)".into(),
+        },
     };
     let days: Vec<NaiveDate> = period
         .from
