@@ -8,12 +8,14 @@
 //! so that a PostgreSQL backend can implement the same trait.
 #![deny(missing_docs)]
 
+pub mod analytics;
 pub mod export;
 mod intake;
 pub mod knowledge;
 pub mod rollup;
 mod sqlite;
 
+pub use analytics::AnalyticsStore;
 pub use export::ExportStore;
 pub use intake::IntakeQueue;
 pub use knowledge::KnowledgeStore;
@@ -203,7 +205,9 @@ pub struct MergeCandidate {
 
 /// Everything jiesu keeps, in domain terms.
 #[async_trait]
-pub trait Store: KnowledgeStore + RollupStore + ExportStore + Send + Sync + 'static {
+pub trait Store:
+    KnowledgeStore + RollupStore + AnalyticsStore + ExportStore + Send + Sync + 'static
+{
     /// Replaces the reference data (divisions, units, catalog) in one transaction.
     async fn replace_reference(&self, reference: &Reference) -> StoreResult<()>;
     /// The reference data as stored.
