@@ -187,6 +187,9 @@ async fn the_daily_report_shows_the_days_totals_and_shares_in_html_and_excel() {
             .unwrap();
     }
     w.clock.set(beijing(24, 8, 0));
+    jiesu_server::analytics::count_terms(&w.state)
+        .await
+        .unwrap();
 
     // JSON: the numbers.
     let (status, report) = w
@@ -216,6 +219,29 @@ async fn the_daily_report_shows_the_days_totals_and_shares_in_html_and_excel() {
     assert_eq!(figures["待处理"], json!(1));
     assert!((figures["直接答复占比"].as_f64().unwrap() - 0.4).abs() < 1e-9);
     assert!((figures["自助解决占比"].as_f64().unwrap() - 0.75).abs() < 1e-9);
+    // The hot terms of the day's titles, against the day before.
+    let section = |key: &str| {
+        report["sections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["key"] == key)
+            .unwrap_or_else(|| panic!("no section {key}"))
+            .clone()
+    };
+    let terms = section("terms");
+    let top = &terms["table"]["rows"][0];
+    assert_eq!(top[0], "路灯", "{terms}");
+    assert_eq!(top[1], 4, "{terms}");
+    // jieba reads 路灯不亮 as 路 + 灯不亮: once today, four times the day before.
+    let rows = terms["table"]["rows"].as_array().unwrap();
+    let dim = rows.iter().find(|r| r[0] == "灯不亮").expect("灯不亮");
+    assert_eq!(
+        dim.as_array().unwrap()[1..4],
+        [json!(1), json!(4), json!(-0.75)],
+        "{terms}"
+    );
+    assert_eq!(section("spikes")["table"]["rows"], json!([]));
 
     // HTML, Chinese by default: the same figures as shown, printable.
     let (status, media, body) = w

@@ -15,8 +15,11 @@ use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 use jiesu_core::Role;
+use jiesu_core::analytics::WindowKind;
 use jiesu_core::export::ExportFilter;
-use jiesu_core::report::{Cell, Lang, Report, SelfService, StreetRates, Text, render_html};
+use jiesu_core::report::{
+    Cell, Lang, Report, Section, SelfService, StreetRates, Table, Text, render_html, text,
+};
 use jiesu_core::{Ticket, china_day_start, china_offset};
 use jiesu_store::TicketFilter;
 use serde::Deserialize;
@@ -214,6 +217,82 @@ pub fn to_xlsx(report: &Report) -> ApiResult<Vec<u8>> {
     book.save_to_buffer().map_err(fail)
 }
 
+/// 热词 the terms of the window's titles with their growth, from the analytics.
+fn terms_section(hot: &crate::analytics::Hot, before: Text) -> Section {
+    let mut section = Section::new("terms", text("热词", "Hot terms"));
+    section.chart = Some(jiesu_core::report::Chart {
+        title: text("提及工单数", "Tickets naming it"),
+        bars: hot
+            .terms
+            .iter()
+            .map(|t| (t.term.clone(), t.count))
+            .collect(),
+    });
+    section.table = Some(Table {
+        columns: vec![
+            text("热词", "term"),
+            text("工单数", "tickets"),
+            before,
+            text("增幅", "growth"),
+            text("近四周均值", "4-week mean"),
+        ],
+        rows: hot
+            .terms
+            .iter()
+            .map(|t| {
+                vec![
+                    Cell::Text(t.term.clone()),
+                    Cell::Count(t.count),
+                    Cell::Count(t.previous),
+                    Cell::Share(t.growth),
+                    Cell::Text(format!("{:.1}", t.baseline)),
+                ]
+            })
+            .collect(),
+    });
+    section
+}
+
+/// 预警 spikes: hour, what, name, count, expected and z-score, from alerts as the API shows
+/// them.
+fn spikes_section(title: Text, alerts: &[serde_json::Value]) -> Section {
+    let mut section = Section::new("spikes", title);
+    let hour = |v: &serde_json::Value| {
+        serde_json::from_value::<DateTime<Utc>>(v.clone())
+            .map(|t| t.with_timezone(&china_offset()).format("%H:00").to_string())
+            .unwrap_or_default()
+    };
+    section.table = Some(Table {
+        columns: vec![
+            text("时段", "hour"),
+            text("类型", "kind"),
+            text("名称", "name"),
+            text("诉求量", "tickets"),
+            text("预期", "expected"),
+            text("z值", "z"),
+        ],
+        rows: alerts
+            .iter()
+            .map(|a| {
+                let kind = a["dim"].as_str().unwrap_or_default();
+                vec![
+                    Cell::Text(hour(&a["hour"])),
+                    Cell::Text(if kind == "street" { "街道" } else { "类别" }.to_string()),
+                    Cell::Text(a["name"].as_str().unwrap_or_default().to_string()),
+                    Cell::Count(a["count"].as_i64().unwrap_or(0)),
+                    Cell::Text(format!("{:.1}", a["expected"].as_f64().unwrap_or(0.0))),
+                    Cell::Text(format!("{:.1}", a["z"].as_f64().unwrap_or(0.0))),
+                ]
+            })
+            .collect(),
+    });
+    section.note = Some(text(
+        "预警为当时段诉求量显著高于近四周同时段水平的类别或街道。",
+        "A spike is a category or street whose hour was well above the same hour in the past 4 weeks.",
+    ));
+    section
+}
+
 #[derive(Deserialize)]
 struct DailyQuery {
     date: Option<String>,
@@ -272,13 +351,28 @@ async fn daily(
     let rollups = state.store.rollups().await?;
     let ss = self_service(&state, start, start + Duration::days(1)).await?;
     let directory = state.directory();
+    let end = start + Duration::days(1);
+    let hot = crate::analytics::hot(&state, WindowKind::Day, 2, 10, end).await?;
+    let alerts: Vec<serde_json::Value> = state
+        .store
+        .alerts(1000)
+        .await?
+        .iter()
+        .filter(|a| a.hour >= start && a.hour < end)
+        .rev()
+        .map(|a| crate::analytics::alert_json(&state, a))
+        .collect();
+    let extra = vec![
+        terms_section(&hot, text("前一日", "day before")),
+        spikes_section(text("当日预警", "Spikes of the day"), &alerts),
+    ];
     let report = jiesu_core::report::daily(
         &day.to_string(),
         start,
         &rollups,
         ss,
         directory.as_ref(),
-        Vec::new(),
+        extra,
         state.clock.now(),
     );
     answer(report, format, lang, &uri, &format!("daily-{day}"))
@@ -319,11 +413,27 @@ async fn hourly(
     let start = this_hour - Duration::hours(1);
     let rollups = state.store.rollups().await?;
     let directory = state.directory();
+    let hot = crate::analytics::hot(&state, WindowKind::Hour, 2, 10, this_hour).await?;
+    let names = crate::analytics::Names::new(&state.reference);
+    let spikes: Vec<serde_json::Value> = crate::analytics::spike_check(&state, start)
+        .await?
+        .iter()
+        .map(|a| {
+            let mut v = serde_json::to_value(a).unwrap_or_default();
+            v["hour"] = serde_json::to_value(start).unwrap_or_default();
+            v["name"] = names.of(a.dim, &a.key).into();
+            v
+        })
+        .collect();
+    let extra = vec![
+        terms_section(&hot, text("上一小时", "hour before")),
+        spikes_section(text("本时段预警", "Spikes this hour"), &spikes),
+    ];
     let report = jiesu_core::report::hourly(
         start,
         &rollups,
         directory.as_ref(),
-        Vec::new(),
+        extra,
         state.clock.now(),
     );
     let name = start
