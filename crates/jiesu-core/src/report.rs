@@ -384,13 +384,16 @@ impl Volume {
     }
 }
 
-/// The unit figures of `[from, to)`, by unit.
-fn unit_figures(
+/// Unit figures by unit and figure.
+pub type UnitFigures = HashMap<String, HashMap<UnitFigure, i64>>;
+
+/// The unit figures of `[from, to)` in the rollups, by unit.
+pub fn unit_figures(
     rollups: &Rollups,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> HashMap<String, HashMap<UnitFigure, i64>> {
-    let mut out: HashMap<String, HashMap<UnitFigure, i64>> = HashMap::new();
+) -> UnitFigures {
+    let mut out: UnitFigures = HashMap::new();
     for (k, n) in rollups.units() {
         if k.hour >= from && k.hour < to {
             *out.entry(k.unit.clone())
@@ -538,22 +541,43 @@ fn hot_sections(
     [categories, streets]
 }
 
-/// 日报 the daily report of the Beijing day starting at `start`: volume and change, answered
-/// directly vs dispatched, self-served share, top categories and streets with growth over the
-/// day before, channels, and the units with most overdue. `extra` sections (hot terms,
-/// alerts) go after the categories.
-pub fn daily(
-    day: &str,
-    start: DateTime<Utc>,
-    rollups: &Rollups,
-    self_service: SelfService,
-    dir: &dyn Directory,
-    extra: Vec<Section>,
-    generated_at: DateTime<Utc>,
-) -> Report {
-    let end = start + Duration::days(1);
-    let today = Volume::of(rollups, start, end);
-    let yesterday = Volume::of(rollups, start - Duration::days(1), start);
+/// What the daily report is made of.
+pub struct Daily<'a> {
+    /// The day, as shown.
+    pub day: String,
+    /// Its first instant.
+    pub start: DateTime<Utc>,
+    /// Tickets received that day.
+    pub today: Volume,
+    /// Tickets received the day before.
+    pub yesterday: Volume,
+    /// The units' time-limit figures of the day.
+    pub units: UnitFigures,
+    /// Self-service contacts of the day.
+    pub self_service: SelfService,
+    /// Names of codes.
+    pub dir: &'a dyn Directory,
+    /// Sections after the categories (hot terms, spikes).
+    pub extra: Vec<Section>,
+    /// When it is made.
+    pub generated_at: DateTime<Utc>,
+}
+
+/// 日报 the daily report: volume and change, answered directly vs dispatched, self-served
+/// share, top categories and streets with growth over the day before, channels, and the units
+/// with most overdue; `extra` sections (hot terms, spikes) go after the categories.
+pub fn daily(input: Daily<'_>) -> Report {
+    let Daily {
+        day,
+        start,
+        today,
+        yesterday,
+        units,
+        self_service,
+        dir,
+        extra,
+        generated_at,
+    } = input;
     let answered = today.outcomes.get("answered").copied().unwrap_or(0);
     let dispatched = today.outcomes.get("dispatched").copied().unwrap_or(0);
     let pending = today.outcomes.get("received").copied().unwrap_or(0);
@@ -631,7 +655,6 @@ pub fn daily(
     let [categories, streets] =
         hot_sections(&today, &yesterday, dir, text("前一日", "day before"), 10);
 
-    let units = unit_figures(rollups, start, end);
     let mut overdue: Vec<(String, i64, i64, i64)> = units
         .iter()
         .map(|(u, f)| {
@@ -678,32 +701,27 @@ pub fn daily(
     Report {
         kind: "daily".into(),
         title: text("12345热线日报", "12345 hotline daily report"),
-        period: day.to_string(),
+        period: day,
         generated_at,
         sections,
     }
 }
 
-/// 整点热点 the hot topics of the hour starting at `start`: categories and streets against the
-/// hour before and the mean of the same hour in the past 4 weeks. `extra` sections (terms,
+/// 整点热点 the hot topics of the hour starting at `start` (volume `now`): categories and
+/// streets against the hour before, and the total against the mean of the same hour in the
+/// past weeks (`past_weeks`, their totals). `extra` sections (terms,
 /// spikes) go after the categories.
 pub fn hourly(
     start: DateTime<Utc>,
-    rollups: &Rollups,
+    now: &Volume,
+    before: &Volume,
+    past_weeks: &[i64],
     dir: &dyn Directory,
     extra: Vec<Section>,
     generated_at: DateTime<Utc>,
 ) -> Report {
     let hour = Duration::hours(1);
-    let now = Volume::of(rollups, start, start + hour);
-    let before = Volume::of(rollups, start - hour, start);
-    let weeks: Vec<Volume> = (1..=4)
-        .map(|w| {
-            let at = start - Duration::weeks(w);
-            Volume::of(rollups, at, at + hour)
-        })
-        .collect();
-    let baseline = weeks.iter().map(|v| v.total).sum::<i64>() as f64 / 4.0;
+    let baseline = past_weeks.iter().sum::<i64>() as f64 / past_weeks.len().max(1) as f64;
     let volume = Section::new("volume", text("本时段受理量", "Tickets this hour"))
         .figure("受理量", "Tickets received", Cell::Count(now.total))
         .figure("上一小时", "The hour before", Cell::Count(before.total))
@@ -723,7 +741,7 @@ pub fn hourly(
             Cell::Share((baseline > 0.0).then(|| (now.total as f64 - baseline) / baseline)),
         );
     let [categories, streets] =
-        hot_sections(&now, &before, dir, text("上一小时", "hour before"), 10);
+        hot_sections(now, before, dir, text("上一小时", "hour before"), 10);
     let mut sections = vec![volume, categories];
     sections.extend(extra);
     sections.push(streets);
@@ -757,18 +775,16 @@ pub struct StreetRates {
     pub composite: Option<f64>,
 }
 
-/// The monthly ranking of streets and townships: top `top` by volume received in
-/// `[start, end)` and by each of the three rates.
+/// The monthly ranking of streets and townships: top `top` by the month's volume `v` and by
+/// each of the three rates.
 pub fn ranking(
     month: &str,
-    (start, end): (DateTime<Utc>, DateTime<Utc>),
-    rollups: &Rollups,
+    v: &Volume,
     rates: &[StreetRates],
     dir: &dyn Directory,
     top: usize,
     generated_at: DateTime<Utc>,
 ) -> Report {
-    let v = Volume::of(rollups, start, end);
     let mut volume = Section::new("volume", text("诉求量前十", "Top by volume"));
     let by_volume = ranked(&v.streets, top);
     volume.chart = Some(Chart {
@@ -1087,6 +1103,23 @@ mod tests {
         r
     }
 
+    fn daily_of(r: &Rollups, ss: SelfService) -> Report {
+        let start = beijing(23, 0);
+        let end = beijing(24, 0);
+        let d = dir();
+        daily(Daily {
+            day: "2026-11-23".into(),
+            start,
+            today: Volume::of(r, start, end),
+            yesterday: Volume::of(r, beijing(22, 0), start),
+            units: unit_figures(r, start, end),
+            self_service: ss,
+            dir: &d,
+            extra: vec![],
+            generated_at: beijing(24, 1),
+        })
+    }
+
     fn figure<'a>(r: &'a Report, section: &str, zh: &str) -> &'a Cell {
         &r.sections
             .iter()
@@ -1115,15 +1148,7 @@ mod tests {
             bot: 4,
             bot_served: 1,
         };
-        let report = daily(
-            "2026-11-23",
-            beijing(23, 0),
-            &r,
-            ss,
-            &dir(),
-            vec![],
-            beijing(24, 1),
-        );
+        let report = daily_of(&r, ss);
         assert_eq!(figure(&report, "volume", "受理量"), &Cell::Count(10));
         assert_eq!(figure(&report, "volume", "前一日"), &Cell::Count(8));
         assert_eq!(figure(&report, "volume", "环比").display(), "25.0%");
@@ -1149,15 +1174,7 @@ mod tests {
     #[test]
     fn the_page_prints_on_a4_with_breaks_repeated_headers_and_inline_charts() {
         let r = rollups(&[(beijing(23, 10), Outcome::Dispatched, 4)]);
-        let report = daily(
-            "2026-11-23",
-            beijing(23, 0),
-            &r,
-            SelfService::default(),
-            &dir(),
-            vec![],
-            beijing(24, 1),
-        );
+        let report = daily_of(&r, SelfService::default());
         let zh = render_html(&report, Lang::Zh, &[("English".into(), "?lang=en".into())]);
         assert!(zh.starts_with("<!DOCTYPE html><html lang=\"zh-CN\">"));
         assert!(zh.contains("12345热线日报") && zh.contains("受理量"));

@@ -8,7 +8,8 @@
 
 use crate::StoreResult;
 use async_trait::async_trait;
-use jiesu_core::rollup::Rollups;
+use chrono::{DateTime, Utc};
+use jiesu_core::rollup::{Rollups, UnitKey};
 
 /// Rollup storage; part of every [`crate::Store`].
 #[async_trait]
@@ -18,4 +19,10 @@ pub trait RollupStore: Send + Sync {
     /// Clears the rollups and replays every ticket's event log into them, in one transaction
     /// (writers wait meanwhile). Returns the number of rows written.
     async fn rebuild_rollups(&self) -> StoreResult<usize>;
+    /// The unit rows of the hours in `[from, to)`, in key order.
+    async fn unit_rollups(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<(UnitKey, i64)>>;
 }

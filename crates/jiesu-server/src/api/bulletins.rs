@@ -1,7 +1,8 @@
 //! The printable reports: `GET /api/v1/reports/hourly` (整点热点), `/reports/daily` (日报),
-//! `/reports/special` (专报; on the period's top category when no topic is given) and `/reports/ranking` (the monthly street ranking), each as an
-//! HTML page (Chinese, `lang=en` for English), an Excel workbook (one sheet per section) or
-//! JSON. The numbers come from the rollups, the three rates and the self-service log; the
+//! `/reports/special` (专报; on the period's top category when no topic is given) and
+//! `/reports/ranking` (the monthly street ranking), each as an HTML page (Chinese, `lang=en`
+//! for English), an Excel workbook (one sheet per section) or JSON. The numbers come from the
+//! analytics counters, the units' rollups, the three rates and the self-service log; the
 //! sections and the page from [`jiesu_core::report`].
 
 use crate::AppState;
@@ -15,10 +16,11 @@ use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 use jiesu_core::Role;
-use jiesu_core::analytics::WindowKind;
+use jiesu_core::analytics::{Dim, Grain, WindowKind};
 use jiesu_core::export::ExportFilter;
 use jiesu_core::report::{
-    Cell, Lang, Report, Section, SelfService, StreetRates, Table, Text, render_html, text,
+    Cell, Daily, Lang, Report, Section, SelfService, StreetRates, Table, Text, UnitFigures, Volume,
+    render_html, text,
 };
 use jiesu_core::{Ticket, china_day_start, china_offset};
 use jiesu_store::TicketFilter;
@@ -293,6 +295,75 @@ fn spikes_section(title: Text, alerts: &[serde_json::Value]) -> Section {
     section
 }
 
+/// Tickets received in `[from, to)` by the dimensions the reports show, from the analytics
+/// bucket counters (daily buckets for whole Beijing days, hourly otherwise); `by_hour` adds
+/// the hour-by-hour totals.
+async fn volume(
+    state: &AppState,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    by_hour: bool,
+) -> ApiResult<Volume> {
+    let day = Grain::Day;
+    let grain =
+        if to - from >= Duration::days(1) && day.bucket_of(from) == from && day.bucket_of(to) == to
+        {
+            day
+        } else {
+            Grain::Hour
+        };
+    let mut v = Volume::default();
+    let counts = |dim| state.store.bucket_counts(grain, dim, from, to);
+    for (key, n) in counts(Dim::Channel).await? {
+        v.total += n;
+        if let Some(c) = jiesu_core::Channel::parse(&key) {
+            *v.channels.entry(c.as_str()).or_default() += n;
+        }
+    }
+    for (key, n) in counts(Dim::Outcome).await? {
+        let outcome = match key.as_str() {
+            "answered" => "answered",
+            "dispatched" => "dispatched",
+            _ => "received",
+        };
+        *v.outcomes.entry(outcome).or_default() += n;
+    }
+    for (dim, map) in [
+        (Dim::Category2, &mut v.categories),
+        (Dim::Street, &mut v.streets),
+        (Dim::District, &mut v.districts),
+    ] {
+        for (key, n) in counts(dim).await? {
+            if !key.is_empty() {
+                *map.entry(key).or_default() += n;
+            }
+        }
+    }
+    if by_hour {
+        for (at, _, n) in state
+            .store
+            .bucket_series(Grain::Hour, Dim::Channel, from, to)
+            .await?
+        {
+            *v.hours.entry(at).or_default() += n;
+        }
+    }
+    Ok(v)
+}
+
+/// The units' time-limit figures of `[from, to)`.
+async fn unit_figures(
+    state: &AppState,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> ApiResult<UnitFigures> {
+    let mut out = UnitFigures::new();
+    for (k, n) in state.store.unit_rollups(from, to).await? {
+        *out.entry(k.unit).or_default().entry(k.figure).or_default() += n;
+    }
+    Ok(out)
+}
+
 #[derive(Deserialize)]
 struct DailyQuery {
     date: Option<String>,
@@ -348,7 +419,6 @@ async fn daily(
     let (format, lang) = format_and_lang(q.format.as_deref(), q.lang.as_deref())?;
     let day = report_day(&state, q.date.as_deref())?;
     let start = china_day_start(day);
-    let rollups = state.store.rollups().await?;
     let ss = self_service(&state, start, start + Duration::days(1)).await?;
     let directory = state.directory();
     let end = start + Duration::days(1);
@@ -366,15 +436,17 @@ async fn daily(
         terms_section(&hot, text("前一日", "day before")),
         spikes_section(text("当日预警", "Spikes of the day"), &alerts),
     ];
-    let report = jiesu_core::report::daily(
-        &day.to_string(),
+    let report = jiesu_core::report::daily(Daily {
+        day: day.to_string(),
         start,
-        &rollups,
-        ss,
-        directory.as_ref(),
+        today: volume(&state, start, end, true).await?,
+        yesterday: volume(&state, start - Duration::days(1), start, false).await?,
+        units: unit_figures(&state, start, end).await?,
+        self_service: ss,
+        dir: directory.as_ref(),
         extra,
-        state.clock.now(),
-    );
+        generated_at: state.clock.now(),
+    });
     answer(report, format, lang, &uri, &format!("daily-{day}"))
 }
 
@@ -411,7 +483,6 @@ async fn hourly(
         .and_then(|t| t.with_nanosecond(0))
         .unwrap_or(at);
     let start = this_hour - Duration::hours(1);
-    let rollups = state.store.rollups().await?;
     let directory = state.directory();
     let hot = crate::analytics::hot(&state, WindowKind::Hour, 2, 10, this_hour).await?;
     let names = crate::analytics::Names::new(&state.reference);
@@ -429,9 +500,22 @@ async fn hourly(
         terms_section(&hot, text("上一小时", "hour before")),
         spikes_section(text("本时段预警", "Spikes this hour"), &spikes),
     ];
+    let now = volume(&state, start, this_hour, false).await?;
+    let before = volume(&state, start - Duration::hours(1), start, false).await?;
+    let mut past_weeks = Vec::with_capacity(4);
+    for w in 1..=4 {
+        let at = start - Duration::weeks(w);
+        let counts = state
+            .store
+            .bucket_counts(Grain::Hour, Dim::Channel, at, at + Duration::hours(1))
+            .await?;
+        past_weeks.push(counts.iter().map(|(_, n)| n).sum());
+    }
     let report = jiesu_core::report::hourly(
         start,
-        &rollups,
+        &now,
+        &before,
+        &past_weeks,
         directory.as_ref(),
         extra,
         state.clock.now(),
@@ -471,9 +555,8 @@ async fn special(
     let term = q.term.as_deref().map(str::trim);
     if category.is_none() && term.is_none() {
         // No topic: the period's most frequent category.
-        let rollups = state.store.rollups().await?;
-        let volume = jiesu_core::report::Volume::of(&rollups, period.start, period.end);
-        category = volume
+        category = volume(&state, period.start, period.end, false)
+            .await?
             .categories
             .into_iter()
             .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
@@ -614,12 +697,10 @@ async fn ranking(
             composite: r.row.composite,
         })
         .collect();
-    let rollups = state.store.rollups().await?;
     let directory = state.directory();
     let report = jiesu_core::report::ranking(
         &month,
-        bounds,
-        &rollups,
+        &volume(&state, bounds.0, bounds.1, false).await?,
         &rates,
         directory.as_ref(),
         10,

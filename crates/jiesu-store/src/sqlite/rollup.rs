@@ -197,6 +197,33 @@ fn record_from_row(row: &sqlx::sqlite::SqliteRow) -> StoreResult<EventRecord> {
 
 #[async_trait]
 impl RollupStore for SqliteStore {
+    async fn unit_rollups(
+        &self,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<Vec<(UnitKey, i64)>> {
+        let rows = sqlx::query(
+            "SELECT hour, unit, figure, n FROM rollup_units WHERE hour >= $1 AND hour < $2 \
+             ORDER BY hour, unit, figure",
+        )
+        .bind(millis(from))
+        .bind(millis(to))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    UnitKey {
+                        hour: from_millis(row.try_get("hour")?)?,
+                        unit: row.try_get("unit")?,
+                        figure: text_enum(row.try_get("figure")?)?,
+                    },
+                    row.try_get("n")?,
+                ))
+            })
+            .collect()
+    }
+
     async fn rollups(&self) -> StoreResult<Rollups> {
         let mut deltas = Vec::new();
         for row in sqlx::query(
