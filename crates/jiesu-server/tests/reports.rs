@@ -419,3 +419,61 @@ async fn hourly_special_and_ranking_reports_answer_in_every_format() {
         assert!(!workbook(&body).0.is_empty());
     }
 }
+
+#[tokio::test]
+async fn units_that_let_deadlines_pass_show_in_the_daily_report() {
+    let w = World::new().await;
+    w.clock.set(beijing(23, 9, 0));
+    let (status, t) = w
+        .call(
+            "agent",
+            "POST",
+            "/api/v1/tickets",
+            Some(json!({
+                "channel": "phone", "urgency": "urgent", "content": "楼道燃气味很重",
+                "caller": {"name": "孙先生", "phone": "13700003333"},
+                "street_code": "110108007",
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{t}");
+    let id = t["id"].as_str().unwrap();
+    let (status, _) = w
+        .call(
+            "dispatcher",
+            "POST",
+            &format!("/api/v1/tickets/{id}/dispatch"),
+            Some(json!({"lead_unit": "cgw"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // Nobody acknowledges or replies: by 15:00 both deadlines have passed.
+    let scanned = jiesu_server::jobs::scan_once(&w.state, beijing(23, 15, 0))
+        .await
+        .unwrap();
+    assert!(scanned.events > 0);
+    w.clock.set(beijing(24, 8, 0));
+    let (status, report) = w
+        .call(
+            "analyst",
+            "GET",
+            "/api/v1/reports/daily?date=2026-11-23&format=json",
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let units = report["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["key"] == "overdue_units")
+        .unwrap();
+    let row = &units["table"]["rows"][0];
+    let name = row[0].as_str().unwrap();
+    assert!(
+        !name.is_empty() && name != "cgw",
+        "the unit's name: {units}"
+    );
+    assert!(row[1].as_i64().unwrap() >= 1, "{units}");
+    assert_eq!(row[2], 1, "dispatched to it that day: {units}");
+}
