@@ -388,11 +388,7 @@ impl Volume {
 pub type UnitFigures = HashMap<String, HashMap<UnitFigure, i64>>;
 
 /// The unit figures of `[from, to)` in the rollups, by unit.
-pub fn unit_figures(
-    rollups: &Rollups,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> UnitFigures {
+pub fn unit_figures(rollups: &Rollups, from: DateTime<Utc>, to: DateTime<Utc>) -> UnitFigures {
     let mut out: UnitFigures = HashMap::new();
     for (k, n) in rollups.units() {
         if k.hour >= from && k.hour < to {
@@ -740,8 +736,7 @@ pub fn hourly(
             "Against the mean",
             Cell::Share((baseline > 0.0).then(|| (now.total as f64 - baseline) / baseline)),
         );
-    let [categories, streets] =
-        hot_sections(now, before, dir, text("上一小时", "hour before"), 10);
+    let [categories, streets] = hot_sections(now, before, dir, text("上一小时", "hour before"), 10);
     let mut sections = vec![volume, categories];
     sections.extend(extra);
     sections.push(streets);
@@ -1192,6 +1187,75 @@ mod tests {
         assert!(en.contains("<html lang=\"en\">") && en.contains("12345 hotline daily report"));
         assert!(en.contains("Share answered directly"));
         assert!(!en.contains("<nav"));
+    }
+
+    #[test]
+    fn the_hourly_report_compares_with_the_hour_before_and_past_weeks() {
+        let r = rollups(&[
+            (beijing(23, 14), Outcome::Dispatched, 6),
+            (beijing(23, 13), Outcome::Dispatched, 4),
+            (beijing(16, 14), Outcome::Dispatched, 2),
+        ]);
+        let hour = |h| Volume::of(&r, beijing(23, h), beijing(23, h + 1));
+        let report = hourly(
+            beijing(23, 14),
+            &hour(14),
+            &hour(13),
+            &[2, 0, 0, 0],
+            &dir(),
+            vec![],
+            beijing(23, 15),
+        );
+        assert_eq!(report.period, "2026-11-23 14:00–15:00");
+        assert_eq!(figure(&report, "volume", "受理量"), &Cell::Count(6));
+        assert_eq!(figure(&report, "volume", "环比").display(), "50.0%");
+        assert_eq!(
+            figure(&report, "volume", "近四周同时段均值").display(),
+            "0.5"
+        );
+        assert_eq!(figure(&report, "volume", "较均值").display(), "1100.0%");
+    }
+
+    #[test]
+    fn the_ranking_orders_streets_by_volume_and_by_each_rate() {
+        let r = rollups(&[(beijing(23, 10), Outcome::Dispatched, 7)]);
+        let month = Volume::of(&r, beijing(1, 0), beijing(30, 0));
+        let rates = [
+            StreetRates {
+                code: "110108007".into(),
+                response: Some(0.5),
+                resolution: None,
+                satisfaction: Some(0.9),
+                composite: None,
+            },
+            StreetRates {
+                code: "110108008".into(),
+                response: Some(0.8),
+                resolution: Some(1.0),
+                satisfaction: Some(0.7),
+                composite: Some(0.8),
+            },
+        ];
+        let report = ranking("2026-11", &month, &rates, &dir(), 10, beijing(30, 0));
+        let table = |key: &str| {
+            report
+                .sections
+                .iter()
+                .find(|s| s.key == key)
+                .unwrap()
+                .table
+                .clone()
+                .unwrap()
+        };
+        assert_eq!(table("volume").rows[0][2], Cell::Text("北下关街道".into()));
+        assert_eq!(table("volume").rows[0][5].display(), "100.0%");
+        assert_eq!(table("response").rows[0][1], Cell::Text("110108008".into()));
+        assert_eq!(
+            table("satisfaction").rows[0][1],
+            Cell::Text("110108007".into())
+        );
+        // A street without a resolution rate is not ranked by it.
+        assert_eq!(table("resolution").rows.len(), 1);
     }
 
     #[test]
