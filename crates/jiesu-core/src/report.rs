@@ -189,7 +189,7 @@ pub fn svg_bars(chart: &Chart, lang: Lang) -> String {
     let height = ROW * chart.bars.len() + 28;
     let mut s = format!(
         "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height}\" \
-         width=\"100%\" role=\"img\" aria-label=\"{}\">",
+         width=\"{WIDTH}\" height=\"{height}\" role=\"img\" aria-label=\"{}\">",
         escape(chart.title.get(lang))
     );
     let _ = write!(
@@ -228,7 +228,7 @@ h1{font-size:1.6em;margin:0}h2{font-size:1.25em;border-bottom:2px solid #2b6cb0;
 .figure .value{font-size:1.4em;font-weight:bold}\
 table{border-collapse:collapse;width:100%;margin:.8em 0;font-size:.92em}\
 th,td{border:1px solid #999;padding:.25em .5em;text-align:left}td.n{text-align:right}\
-th{background:#edf2f7}.note{color:#555;font-size:.85em}.chart{max-width:100%;margin:.5em 0}\
+th{background:#edf2f7}.note{color:#555;font-size:.85em}.chart{max-width:100%;height:auto;margin:.5em 0}\
 @page{size:A4;margin:15mm}\
 @media print{.toolbar{display:none}body{margin:0;max-width:none}\
 section+section{break-before:page}thead{display:table-header-group}\
