@@ -580,3 +580,49 @@ async fn the_document_lists_the_columns_and_the_job_shape() {
     required.sort();
     assert_eq!(answered, required);
 }
+
+/// The background job itself: looking every 20 ms, it runs a job once the virtual clock reaches
+/// its slot, and not before.
+#[tokio::test]
+async fn the_background_job_runs_exports_when_the_clock_reaches_the_slot() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let w = start(&dir.path().join("jiesu.db"), true, beijing(23, 7, 0)).await;
+    w.handled("路灯不亮", true).await;
+    let (status, job) = w
+        .call(
+            "admin",
+            "POST",
+            "/api/v1/exports",
+            Some(awaiting_verification(&out)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{job}");
+    let id = job["id"].as_i64().unwrap();
+    let runs = async || {
+        let (_, log) = w
+            .call("admin", "GET", &format!("/api/v1/exports/{id}/runs"), None)
+            .await;
+        log["items"].as_array().unwrap().clone()
+    };
+    let task =
+        jiesu_server::jobs::spawn_exports(w.state.clone(), std::time::Duration::from_millis(20));
+    w.clock.set(beijing(23, 11, 59));
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(runs().await.is_empty(), "not before its slot");
+    w.clock.set(beijing(23, 12, 0));
+    let mut log = Vec::new();
+    for _ in 0..250 {
+        log = runs().await;
+        if !log.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    task.abort();
+    assert_eq!(runs().await.len(), 1, "once for the slot");
+    assert_eq!(log[0]["rows"], 1);
+    assert_eq!(log[0]["scheduled_for"], json!(beijing(23, 12, 0)));
+    assert!(out.join("待核实-2026-11-23-12.csv").exists());
+}
