@@ -242,7 +242,8 @@ pub enum Destination {
     /// Written into this folder (an absolute path on the server), replacing a file of the
     /// same name whole.
     Folder(String),
-    /// POSTed as the request body to this `http://` or `https://` URL.
+    /// POSTed as the request body to this `http://` or `https://` URL (the server may refuse
+    /// `https://` when built without TLS).
     Url(String),
 }
 

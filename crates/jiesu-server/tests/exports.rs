@@ -427,6 +427,14 @@ async fn bad_definitions_are_refused_naming_the_field() {
             },
             "destination.url",
         ),
+        (
+            {
+                let mut j = good.clone();
+                j["destination"] = json!({"url": "https://partner.example.gov.cn/inbox"});
+                j
+            },
+            "destination.url",
+        ),
     ];
     for (body, field) in cases {
         let (status, answer) = w.call("admin", "POST", "/api/v1/exports", Some(body)).await;

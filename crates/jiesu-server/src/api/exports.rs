@@ -64,6 +64,16 @@ fn job_id(raw: &str) -> ApiResult<i64> {
 fn checked(job: ExportJob) -> ApiResult<ExportJob> {
     job.validate()
         .map_err(|e| AppError::invalid(e.field, e.message))?;
+    // The HTTP client is built without TLS (see STACK.md): refuse now rather than fail at
+    // every run.
+    if let jiesu_core::export::Destination::Url(u) = &job.destination
+        && u.starts_with("https://")
+    {
+        return Err(AppError::invalid(
+            "destination.url",
+            "https is not available in this build: use http:// (on the internal network or through a TLS proxy) or a folder",
+        ));
+    }
     Ok(ExportJob {
         name: job.name.trim().to_string(),
         ..job
