@@ -67,13 +67,15 @@ pub trait ExportStore: Send + Sync {
     async fn exports(&self) -> StoreResult<Vec<StoredExport>>;
     /// One job; [`crate::StoreError::NotFound`] when unknown or deleted.
     async fn export(&self, id: i64) -> StoreResult<StoredExport>;
-    /// Replaces a job's definition (its schedule position is kept).
+    /// Replaces a job's definition; its schedule position is kept, or moved to `resume_after`
+    /// when given (slots up to it are not run).
     async fn update_export(
         &self,
         id: i64,
         job: &ExportJob,
         by: &str,
         at: DateTime<Utc>,
+        resume_after: Option<DateTime<Utc>>,
     ) -> StoreResult<StoredExport>;
     /// Deletes a job; its runs stay in the log.
     async fn delete_export(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()>;

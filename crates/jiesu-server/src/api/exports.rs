@@ -136,9 +136,15 @@ async fn update(
     may_write(&who)?;
     let n = job_id(&id)?;
     let job = checked(job)?;
+    let now = state.clock.now();
+    let before = state.store.export(n).await.map_err(not_found(&id))?;
+    // Switched back on: runs from the next slot, not for the ones passed while it was off.
+    let resume_after = (job.enabled && !before.job.enabled)
+        .then(|| job.schedule.latest(now))
+        .flatten();
     let stored = state
         .store
-        .update_export(n, &job, &who.0.name, state.clock.now())
+        .update_export(n, &job, &who.0.name, now, resume_after)
         .await
         .map_err(not_found(&id))?;
     Ok(Json(view(&state, stored)))

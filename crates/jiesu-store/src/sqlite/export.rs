@@ -110,16 +110,19 @@ impl ExportStore for SqliteStore {
         job: &ExportJob,
         by: &str,
         at: DateTime<Utc>,
+        resume_after: Option<DateTime<Utc>>,
     ) -> StoreResult<StoredExport> {
         let result = sqlx::query(
             "UPDATE export_jobs SET name = $1, definition = $2, updated_at = $3, \
-             updated_by = $4 WHERE id = $5 AND deleted_at IS NULL",
+             updated_by = $4, last_scheduled = COALESCE($6, last_scheduled) \
+             WHERE id = $5 AND deleted_at IS NULL",
         )
         .bind(&job.name)
         .bind(serde_json::to_string(job)?)
         .bind(millis(at))
         .bind(by)
         .bind(id)
+        .bind(resume_after.map(millis))
         .execute(&self.write)
         .await
         .map_err(|e| {
