@@ -305,6 +305,53 @@ pub async fn hot(
     })
 }
 
+/// A ranking of streets or districts by volume.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ranking {
+    /// Tickets received in the period.
+    pub total: i64,
+    /// The ranked rows: rank, code, name, district (of a street), count, share.
+    pub rows: Vec<serde_json::Value>,
+}
+
+/// Streets (`dim` street) or districts ranked by tickets received in `[from, to)` (Beijing
+/// days), the `top` first, ties by code, with their share of all tickets of the period.
+pub async fn ranking(
+    state: &AppState,
+    dim: Dim,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    top: usize,
+) -> Result<Ranking, StoreError> {
+    let total: i64 = state
+        .store
+        .bucket_counts(Grain::Day, Dim::Channel, from, to)
+        .await?
+        .iter()
+        .map(|(_, n)| n)
+        .sum();
+    let counts = state.store.bucket_counts(Grain::Day, dim, from, to).await?;
+    let names = Names::new(&state.reference);
+    let rows = jiesu_core::analytics::rank(&counts, total, top)
+        .into_iter()
+        .map(|r| {
+            let district = match dim {
+                Dim::Street => names.district_of(&r.code),
+                _ => None,
+            };
+            serde_json::json!({
+                "rank": r.rank,
+                "name": names.division(&r.code),
+                "district": district,
+                "code": r.code,
+                "count": r.count,
+                "share": r.share,
+            })
+        })
+        .collect();
+    Ok(Ranking { total, rows })
+}
+
 /// The dimensions the spike check looks at: leaf categories (catalog level 3) and streets.
 pub const SPIKE_DIMS: [Dim; 2] = [Dim::Category3, Dim::Street];
 
