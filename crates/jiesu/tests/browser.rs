@@ -61,3 +61,11 @@ fn browse(script: &str) {
 fn staff_sign_in_with_roles_and_language() {
     browse("signin.mjs");
 }
+
+/// A citizen on a 390x844 phone sends the form with a street found by name and again with
+/// "I don't know" and a typed address, gets two order numbers, and follows the first by number
+/// and phone (a wrong phone finds nothing).
+#[test]
+fn citizen_on_a_phone_sends_the_form_and_follows_the_order() {
+    browse("citizen.mjs");
+}

@@ -148,6 +148,13 @@ pub const TABLE: &[(&str, &str, &str)] = &[
         "Keep this number: with your phone it lets you follow the request.",
     ),
     ("ask.error", "请检查", "Please check"),
+    (
+        "ask.content.short",
+        "请至少写五个字，说清楚什么问题",
+        "Please write at least five characters about the problem",
+    ),
+    ("ask.track", "查询这张工单的进度", "Follow this request"),
+    ("ask.another", "再反映一个问题", "Make another request"),
     // Tracking.
     ("track.title", "查询办理进度", "Follow a request"),
     ("track.go", "查询", "Look up"),
@@ -220,6 +227,32 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("unit.phone", "诉求人电话", "Citizen's phone"),
     ("unit.status", "状态", "Status"),
     ("unit.number", "工单号", "Order"),
+    // Ticket statuses and the events a citizen sees.
+    ("status.received", "已受理", "Received"),
+    ("status.answered", "已直接答复", "Answered"),
+    ("status.dispatched", "已派单", "Sent to the unit"),
+    ("status.returned", "退回重派中", "Being re-sent"),
+    ("status.in_progress", "办理中", "Being handled"),
+    ("status.replied", "已办结，待回访", "Handled, callback due"),
+    ("status.reopened", "重新办理", "Handled again"),
+    ("status.closed", "已结案", "Closed"),
+    (
+        "status.merged",
+        "已合并办理",
+        "Merged with the same request",
+    ),
+    ("event.received", "受理", "Received"),
+    ("event.answered", "直接答复", "Answered"),
+    ("event.dispatched", "派单至承办单位", "Sent to the unit"),
+    ("event.acknowledged", "承办单位签收", "Accepted by the unit"),
+    ("event.returned", "承办单位退回", "Returned by the unit"),
+    ("event.extension_granted", "同意延期", "Extension granted"),
+    ("event.replied", "承办单位答复", "The unit replied"),
+    ("event.callback_recorded", "回访", "Called back"),
+    ("event.closed", "结案", "Closed"),
+    ("event.reopened", "重新办理", "Handled again"),
+    ("event.transferred", "转办", "Moved to another unit"),
+    ("event.merged", "合并办理", "Merged"),
 ];
 
 /// The label `key` in `lang`; the key itself when the table lacks it.
