@@ -69,3 +69,11 @@ fn staff_sign_in_with_roles_and_language() {
 fn citizen_on_a_phone_sends_the_form_and_follows_the_order() {
     browse("citizen.mjs");
 }
+
+/// An agent takes a known caller's call (their past orders show), searches the knowledge base
+/// as they type, picks the first answer with Alt+1 and records "answered" citing it with
+/// Alt+A; an editor's new entry arrives meanwhile as a live notice.
+#[test]
+fn agent_answers_a_call_from_the_knowledge_base() {
+    browse("agent.mjs");
+}

@@ -40,7 +40,7 @@ pub struct District {
     pub streets: Vec<(String, String)>,
 }
 
-fn districts(state: &AppState) -> Vec<District> {
+pub(crate) fn districts(state: &AppState) -> Vec<District> {
     let divisions = &state.reference.divisions;
     divisions
         .iter()
@@ -278,7 +278,7 @@ async fn track_form(visitor: Visitor, Query(q): Query<TrackForm>) -> Response {
     })
 }
 
-fn china_time(at: chrono::DateTime<chrono::Utc>) -> String {
+pub(crate) fn china_time(at: chrono::DateTime<chrono::Utc>) -> String {
     at.with_timezone(&jiesu_core::china_offset())
         .format("%Y-%m-%d %H:%M")
         .to_string()
