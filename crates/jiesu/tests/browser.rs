@@ -77,3 +77,11 @@ fn citizen_on_a_phone_sends_the_form_and_follows_the_order() {
 fn agent_answers_a_call_from_the_knowledge_base() {
     browse("agent.mjs");
 }
+
+/// An agent records an order with the assistant's place and reasons, a dispatcher sends it to
+/// the street office, the unit (its own browser context) finds it with the phone masked,
+/// acknowledges and replies; another unit never sees it; the citizen's page shows the reply.
+#[test]
+fn an_order_recorded_by_an_agent_reaches_the_unit_inbox() {
+    browse("order-to-unit.mjs");
+}
