@@ -171,6 +171,8 @@
   }
   if (window.EventSource) {
     const source = new EventSource('/api/v1/notices');
+    source.onopen = () => { list.dataset.live = 'on'; };
+    source.onerror = () => { list.dataset.live = 'off'; };
     const kinds = [...Object.keys(label), 'alert', 'lagged'];
     kinds.forEach((k) => source.addEventListener(k, (ev) => {
       let data = {};

@@ -20,6 +20,7 @@ await run('agent answers a call from the knowledge base', async (browser, base) 
   check((await page.locator('#kb-entry-title').textContent()).trim() === first, 'Alt+1 picks the first result');
 
   // A live notice: an editor publishes an entry while the agent works.
+  await page.locator('#notices[data-live="on"]').waitFor({ state: 'attached' });
   const editor = await newPage(browser);
   await signIn(editor, base, 'editor1');
   const created = await editor.evaluate(async () => {
