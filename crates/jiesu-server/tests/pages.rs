@@ -120,3 +120,97 @@ async fn the_session_cookie_opens_the_roles_pages_and_the_api_from_this_site_onl
     );
     assert!(body.contains(":focus-visible"));
 }
+
+fn post_form(path: &str) -> axum::http::request::Builder {
+    Request::builder()
+        .method("POST")
+        .uri(path)
+        .header(header::HOST, "jiesu.test")
+        .header(header::ORIGIN, "http://jiesu.test")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+}
+
+fn encode(pairs: &[(&str, &str)]) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}
+
+/// The citizen form without JavaScript: a refused field comes back named with what was typed
+/// kept; a street chosen is recorded, "I don't know" drops the street and keeps the typed
+/// address; the order is found by number and phone, and not with another phone.
+#[tokio::test]
+async fn the_citizen_form_works_without_javascript() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: DynStore =
+        Arc::new(common::open_store(&dir.path().join("jiesu.db"), true, USERS).await);
+    let state = AppState::new(store.clone(), Arc::new(SystemClock))
+        .await
+        .unwrap();
+
+    let (status, _, body) = send(&state, get("/", None), "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("北下关街道") && body.contains("不清楚，我直接填写地址"));
+
+    let short = encode(&[("content", "灯坏"), ("phone", "13800001111")]);
+    let (status, _, body) = send(&state, post_form("/ask"), &short).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("请至少写五个字"), "{body}");
+    assert!(body.contains("13800001111"), "what was typed is kept");
+
+    let no_phone = encode(&[("content", "小区门口路灯连续三晚不亮")]);
+    let (status, _, body) = send(&state, post_form("/ask"), &no_phone).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("手机号"), "the phone is named: {body}");
+
+    let with_street = encode(&[
+        ("content", "小区门口路灯连续三晚不亮"),
+        ("district", "110108"),
+        ("street", "110108007"),
+        ("address", "大柳树路口"),
+        ("phone", "13800001111"),
+    ]);
+    let (status, headers, _) = send(&state, post_form("/ask"), &with_street).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let done = headers[header::LOCATION].to_str().unwrap().to_string();
+    let number = done.strip_prefix("/ask/done/").unwrap().to_string();
+    let ticket = store.ticket(&number).await.unwrap();
+    assert_eq!(ticket.intake.street_code.as_deref(), Some("110108007"));
+    assert_eq!(ticket.intake.district_code.as_deref(), Some("110108"));
+    let (status, _, body) = send(&state, get(&done, None), "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains(&number));
+
+    let skipped = encode(&[
+        ("content", "楼下餐馆油烟很大，窗户都不敢开"),
+        ("district", "110108"),
+        ("street", "110108007"),
+        ("unknown", "1"),
+        ("address", "朝阳区望京西园三区"),
+        ("phone", "13800002222"),
+    ]);
+    let (status, headers, _) = send(&state, post_form("/ask"), &skipped).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let other = headers[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .replace("/ask/done/", "");
+    let ticket = store.ticket(&other).await.unwrap();
+    assert_eq!(
+        ticket.intake.street_code, None,
+        "the skipped choice is dropped"
+    );
+    assert_eq!(ticket.intake.address.as_deref(), Some("朝阳区望京西园三区"));
+
+    let wrong = encode(&[("number", &number), ("phone", "13800002222")]);
+    let (status, _, body) = send(&state, post_form("/track"), &wrong).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("没有找到") && !body.contains("小区门口路灯"));
+    let right = encode(&[("number", &number), ("phone", "13800001111")]);
+    let (status, _, body) = send(&state, post_form("/track"), &right).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        body.contains("小区门口路灯连续三晚不亮") && body.contains("受理"),
+        "{body}"
+    );
+}
