@@ -6,6 +6,14 @@
 //! directly. [`PageUser`] is the pages' extractor: not signed in → redirect to `/login`; a role
 //! the page's row in [`PAGES`] does not list → 403 page. Every page's words come from
 //! [`i18n::TABLE`] in Chinese first or English, switched by a cookie.
+//!
+//! To add a page: a module here with `routes()` merged in [`routes`]; a template in
+//! `templates/` that `{% extends "base.html" %}` and has a `ctx: Ctx` field (`ctx.t("key")` for
+//! words); its row in [`PAGES`] (the paths `/dispatch`, `/supervise`, `/dashboard` and
+//! `/knowledge` are listed already) and a first line `user.allow("/path")?` in the handler;
+//! its script or stylesheet in `assets/` and a row in [`assets::ASSETS`]; a browser test
+//! script in `crates/jiesu/tests/browser/` with its `#[test]` in `browser.rs`, and a row in
+//! `screenshots.mjs`.
 
 pub mod agent;
 pub mod assets;
