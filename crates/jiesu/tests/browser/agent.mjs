@@ -1,12 +1,13 @@
 // An agent takes a call from a known caller (their past orders show), finds the answer in the
 // knowledge base as they type, picks it with Alt+1, reads it out and records "answered" citing
 // the entry with Alt+A; an editor's new entry arrives as a live notice meanwhile.
-import { run, newPage, signIn, check } from './lib.mjs';
+import { run, newPage, signIn, check, unlabelled } from './lib.mjs';
 
 await run('agent answers a call from the knowledge base', async (browser, base) => {
   const page = await newPage(browser);
   await signIn(page, base, 'agent1', '/agent?phone=13911113333');
   await page.getByTestId('past').getByText('噪音扰民').waitFor();
+  check((await unlabelled(page)).length === 0, `every field labelled: ${await unlabelled(page)}`);
 
   // Keyboard: "/" focuses the search from anywhere.
   await page.locator('h1').click();

@@ -70,3 +70,11 @@ export async function run(name, body) {
     await browser.close();
   }
 }
+
+/** The visible form fields without a label (a <label for>, a wrapping label or aria-label). */
+export async function unlabelled(page) {
+  return page.evaluate(() => [...document.querySelectorAll('input, select, textarea')]
+    .filter((el) => el.type !== 'hidden' && el.offsetParent !== null)
+    .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
+    .map((el) => el.id || el.name || el.outerHTML.slice(0, 60)));
+}
