@@ -109,6 +109,44 @@ async fn the_session_cookie_opens_the_roles_pages_and_the_api_from_this_site_onl
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(body.contains("\"not_found\""), "{body}");
 
+    // Signing in through the form sets the cookie, HttpOnly and SameSite=Strict, and goes on
+    // to the page asked for; a sign-in posted from another site is refused.
+    store
+        .create_user(&jiesu_store::User {
+            name: "clerk".into(),
+            role: Role::Agent,
+            unit: None,
+            password_hash: jiesu_server::auth::hash_password("s3cret-pass").unwrap(),
+        })
+        .await
+        .unwrap();
+    let form = "name=clerk&password=s3cret-pass&next=%2Fagent%3Fphone%3D1";
+    let login = |origin: &str| {
+        Request::builder()
+            .method("POST")
+            .uri("/login")
+            .header(header::HOST, "jiesu.test")
+            .header(header::ORIGIN, origin)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+    };
+    let (status, _, _) = send(&state, login("https://evil.example"), form).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, headers, _) = send(&state, login("http://jiesu.test"), form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], "/agent?phone=1");
+    let cookie = headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(
+        cookie.starts_with("jiesu_session=jsu_")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let wrong = "name=clerk&password=nope";
+    let (status, headers, body) = send(&state, login("http://jiesu.test"), wrong).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(headers.get(header::SET_COOKIE).is_none());
+    assert!(body.contains("用户名或密码不正确"));
+
     let (status, headers, body) = send(&state, get("/assets/app.css", None), "").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers[header::CONTENT_TYPE], "text/css; charset=utf-8");

@@ -391,6 +391,11 @@ struct NextQuery {
 }
 
 async fn login_form(visitor: Visitor, Query(q): Query<NextQuery>) -> Response {
+    if let Some(user) = &visitor.user {
+        // Signed in already: on to the page asked for, or the role's first page.
+        let to = local_path(q.next.as_deref()).unwrap_or_else(|| home_of(user.role).into());
+        return Redirect::to(&to).into_response();
+    }
     html(LoginPage {
         ctx: visitor.ctx,
         next: local_path(q.next.as_deref()).unwrap_or_default(),
@@ -418,6 +423,9 @@ pub fn home_of(role: Role) -> &'static str {
 async fn login(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let lang = lang_of(&headers);
     let ctx = || Ctx::new(lang, None, "/login".into());
+    if !crate::auth::origin_is_host(&headers) {
+        return PageError::Forbidden(Box::new(ctx())).into_response();
+    }
     let Ok(form) = serde_urlencoded::from_bytes::<LoginForm>(&body) else {
         return (
             StatusCode::BAD_REQUEST,
