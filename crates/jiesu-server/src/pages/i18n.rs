@@ -211,6 +211,7 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("agent.key.assist", "智能助手分析", "Ask the assistant"),
     ("agent.take", "接听", "Take the call"),
     ("agent.noresults", "没有找到相关条目", "No entry found"),
+    ("agent.missing", "报告知识缺失", "Report the missing answer"),
     ("agent.pick", "请先选择一条知识", "Pick an entry first"),
     ("agent.name", "来电人称呼", "Caller's name"),
     ("agent.content", "诉求内容", "What the caller asks"),

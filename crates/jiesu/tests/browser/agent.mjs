@@ -43,5 +43,11 @@ await run('agent answers a call from the knowledge base', async (browser, base) 
   check(ticket.status === 'answered', `the call is answered: ${ticket.status}`);
   check(ticket.caller.phone === '13911113333', 'the caller is the incoming number');
   check(ticket.answer_entry && JSON.stringify(ticket.answer_entry).includes('KB'), `cites the entry: ${JSON.stringify(ticket.answer_entry)}`);
+
+  // Nothing answers a question: the agent reports it for the editors.
+  await page.locator('#kb-q').fill('xyzzyplugh');
+  await page.getByText('没有找到相关条目').waitFor();
+  await page.getByRole('button', { name: '报告知识缺失' }).click();
+  await status.filter({ hasText: '已报告知识缺失' }).waitFor();
   check(page.jsErrors.length === 0, `no script errors: ${page.jsErrors}`);
 });
