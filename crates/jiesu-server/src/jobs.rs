@@ -14,6 +14,9 @@ use jiesu_core::{Actor, Command, execute};
 use jiesu_store::{Append, StoreError};
 use std::time::Duration;
 
+/// The term counter's rest between pages of tickets.
+const TERM_PAUSE: Duration = Duration::from_millis(200);
+
 /// Tickets looked at per store round trip.
 const PAGE: u32 = 500;
 
@@ -160,14 +163,15 @@ pub fn spawn_spike_watch(state: AppState, every: Duration) -> tokio::task::JoinH
     })
 }
 
-/// Counts the terms of new tickets every `every` ([`crate::analytics::count_terms`]).
+/// Counts the terms of new tickets every `every`, pausing between pages
+/// ([`crate::analytics::count_terms_paced`]).
 pub fn spawn_term_counter(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            if let Err(e) = crate::analytics::count_terms(&state).await {
+            if let Err(e) = crate::analytics::count_terms_paced(&state, TERM_PAUSE).await {
                 tracing::error!(error = %e, "term counting failed");
             }
         }

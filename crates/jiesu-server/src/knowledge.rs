@@ -28,7 +28,7 @@ const NOTICE_BUFFER: usize = 1024;
 #[derive(Debug, Clone, Serialize)]
 pub struct Notice {
     /// `entry.created`, `entry.updated`, `entry.published`, `entry.retired`,
-    /// `entry.reactivated`.
+    /// `entry.reactivated`; `alert.raised` (see [`crate::analytics::raise_alerts`]).
     pub kind: String,
     /// When it happened.
     pub at: DateTime<Utc>,

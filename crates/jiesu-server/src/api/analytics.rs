@@ -17,7 +17,7 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
-use jiesu_core::analytics::{Dim, Grain, STATISTIC, Window, WindowKind, rank};
+use jiesu_core::analytics::{Dim, Grain, STATISTIC, Window, WindowKind};
 use jiesu_core::{Role, china_day_start};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -226,34 +226,9 @@ async fn ranking(
         Some(_) => return Err(AppError::invalid("by", "must be street or district")),
     };
     let top = top_of(q.top)?;
-    let total: i64 = state
-        .store
-        .bucket_counts(Grain::Day, Dim::Channel, from, to)
-        .await?
-        .iter()
-        .map(|(_, n)| n)
-        .sum();
-    let counts = state.store.bucket_counts(Grain::Day, dim, from, to).await?;
-    let names = Names::new(&state.reference);
-    let rows: Vec<Value> = rank(&counts, total, top)
-        .into_iter()
-        .map(|r| {
-            let district = match dim {
-                Dim::Street => names.district_of(&r.code),
-                _ => None,
-            };
-            json!({
-                "rank": r.rank,
-                "name": names.division(&r.code),
-                "district": district,
-                "code": r.code,
-                "count": r.count,
-                "share": r.share,
-            })
-        })
-        .collect();
+    let rows = crate::analytics::ranking(&state, dim, from, to, top).await?;
     Ok(Json(
-        json!({"month": month, "by": by, "total": total, "rows": rows}),
+        json!({"month": month, "by": by, "total": rows.total, "rows": rows.rows}),
     ))
 }
 

@@ -1,5 +1,5 @@
 //! 飞鸽 `GET /api/v1/notices`: a server-sent event stream of notices for everyone signed in
-//! (new and changed knowledge-base entries now; alerts later).
+//! (new and changed knowledge-base entries; spike alerts as `alert.raised`).
 //!
 //! Each event's name is the notice kind (`entry.updated`, …) and its data the notice as JSON.
 //! A listener too slow to keep up gets a `lagged` event saying how many it missed, so that the

@@ -751,3 +751,41 @@ async fn a_database_from_before_rollups_gets_them_counted_on_open() {
         jiesu_core::rollup::rebuild(&logs)
     );
 }
+
+#[tokio::test]
+async fn term_counts_add_up_per_hour_day_and_week_and_read_back_top_first() {
+    use crate::AnalyticsStore;
+    use jiesu_core::analytics::Grain;
+    let (_d, store) = open().await;
+    // Monday 23 November 2026, 10:00 and 11:00 Beijing.
+    let ten = Utc.with_ymd_and_hms(2026, 11, 23, 2, 0, 0).unwrap();
+    let eleven = Utc.with_ymd_and_hms(2026, 11, 23, 3, 0, 0).unwrap();
+    let counts = |pairs: &[(&str, i64)]| -> Vec<(String, i64)> {
+        pairs.iter().map(|(t, n)| (t.to_string(), *n)).collect()
+    };
+    store
+        .add_term_counts(ten, &counts(&[("停水", 3), ("路灯", 1), ("噪音", 2)]))
+        .await
+        .unwrap();
+    store
+        .record_terms(42, &[(eleven, counts(&[("路灯", 4)]))])
+        .await
+        .unwrap();
+    assert_eq!(store.terms_cursor().await.unwrap(), 42);
+    assert_eq!(
+        store.top_terms(Grain::Hour, ten, 2).await.unwrap(),
+        counts(&[("停水", 3), ("噪音", 2)])
+    );
+    let day = Grain::Day.bucket_of(ten);
+    assert_eq!(
+        store.top_terms(Grain::Day, day, 1).await.unwrap(),
+        counts(&[("路灯", 5)])
+    );
+    let week = Grain::Week.bucket_of(eleven);
+    let mut some = store
+        .term_counts(Grain::Week, week, &["停水".into(), "没有".into()])
+        .await
+        .unwrap();
+    some.sort();
+    assert_eq!(some, counts(&[("停水", 3)]));
+}
