@@ -567,8 +567,12 @@ async fn special(
             let node = jiesu_core::Directory::catalog(directory.as_ref(), c).ok_or_else(|| {
                 AppError::invalid("category", format!("unknown catalog code '{c}'"))
             })?;
+            // Read from the period's start on (the receiving-time index), not from the
+            // first ticket ever.
+            let hours = (period.end - period.start).num_hours();
             let filter = ExportFilter {
                 category: Some(c.to_string()),
+                received_within_hours: u32::try_from(hours).ok(),
                 ..ExportFilter::default()
             };
             let mut after = None;
