@@ -18,4 +18,8 @@ pub trait RollupStore: Send + Sync {
     /// Clears the rollups and replays every ticket's event log into them, in one transaction
     /// (writers wait meanwhile). Returns the number of rows written.
     async fn rebuild_rollups(&self) -> StoreResult<usize>;
+    /// Adds whole rollups folded elsewhere (a bulk load of history whose events are not
+    /// kept) to the stored rows, a batch of rows per transaction, through the same path as
+    /// live events. Returns the number of rows given.
+    async fn load_rollups(&self, rollups: &Rollups) -> StoreResult<usize>;
 }
