@@ -9,11 +9,13 @@
 //! jiesu eval classify --data FILE [--cv 5] [--model MODEL]
 //! jiesu classify TEXT [--model MODEL]
 //! jiesu bench intake          measure ticket creation through the HTTP API
+//! jiesu gen --days N --per-day M (--out FILE | --load)   generated load
 //! ```
 
 mod bench;
 mod classify;
 mod demo;
+mod generate;
 mod import;
 mod knowledge;
 mod report;
@@ -108,6 +110,8 @@ enum Cmd {
         #[command(subcommand)]
         command: bench::BenchCmd,
     },
+    /// Generated load: realistic orders on Beijing's daily curve, to a file or bulk-loaded.
+    Gen(generate::GenArgs),
     /// The dashboard's counts, kept as events arrive.
     Rollups {
         #[command(subcommand)]
@@ -281,6 +285,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             report::run(store, command).await
         }
         Cmd::Bench { command } => bench::run(command).await,
+        Cmd::Gen(args) => generate::run(&common, args).await,
         Cmd::Rollups {
             command: RollupsCmd::Rebuild,
         } => {
