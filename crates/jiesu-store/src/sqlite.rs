@@ -177,6 +177,17 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// Orders counted in the volume rollups, the start of the last hour holding any (ms since
+    /// the epoch; `None` when there are none) and the number of rollup rows (volume and unit).
+    pub async fn volume_totals(&self) -> StoreResult<(Option<i64>, Option<i64>, i64)> {
+        Ok(sqlx::query_as(
+            "SELECT SUM(n), MAX(hour), COUNT(*) + (SELECT COUNT(*) FROM rollup_units) \
+             FROM rollup_volume",
+        )
+        .fetch_one(&self.read)
+        .await?)
+    }
+
     /// Bytes the database file and its write-ahead log take on disk.
     pub async fn size_on_disk(&self) -> StoreResult<u64> {
         let pages: i64 = sqlx::query_scalar("PRAGMA page_count")

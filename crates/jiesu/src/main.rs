@@ -14,6 +14,7 @@
 
 mod bench;
 mod classify;
+mod dashboard;
 mod demo;
 mod generate;
 mod import;
@@ -284,6 +285,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = setup::open(&common).await?;
             report::run(store, command).await
         }
+        Cmd::Bench {
+            command: bench::BenchCmd::Dashboard { rounds },
+        } => dashboard::run(&common, rounds).await,
         Cmd::Bench { command } => bench::run(command).await,
         Cmd::Gen(args) => generate::run(&common, args).await,
         Cmd::Rollups {
