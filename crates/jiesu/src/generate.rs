@@ -179,7 +179,7 @@ pub async fn run(common: &Common, args: GenArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let full_days = args.full_days.unwrap_or(args.days).min(args.days);
-    load(common, job, full_days, started).await
+    load(common, job, full_days, total, started).await
 }
 
 fn progress(total: u64) -> ProgressBar {
@@ -365,6 +365,12 @@ async fn load(common: &Common, job: Job, full_days: u32, started: Instant) -> an
     store.set_bulk_load(false).await?;
     result?;
     job.bar.finish();
+    if full + rolled != total {
+        bail!(
+            "generation stopped early: {} of {total} orders loaded",
+            full + rolled
+        );
+    }
     if rolled > 0 {
         store.set_meta("rollups_history", "bulk-loaded").await?;
     }
