@@ -188,6 +188,15 @@ impl SqliteStore {
         .await?)
     }
 
+    /// The position of the last ticket in the tickets table (0 when empty).
+    pub async fn last_ticket_seq(&self) -> StoreResult<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM tickets")
+                .fetch_one(&self.write)
+                .await?,
+        )
+    }
+
     /// Bytes the database file and its write-ahead log take on disk.
     pub async fn size_on_disk(&self) -> StoreResult<u64> {
         let pages: i64 = sqlx::query_scalar("PRAGMA page_count")

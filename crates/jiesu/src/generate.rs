@@ -13,10 +13,13 @@ use anyhow::{Context, bail};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, Utc};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use jiesu_core::rollup::{Rollups, step};
+use jiesu_core::rollup::{Rollups, hour_of, step};
 use jiesu_core::{china_day_start, china_offset};
 use jiesu_gen::{BEIJING_ORDINARY_PER_DAY, Generator, Order, Source, Spike};
-use jiesu_store::{Append, NewTicket, RollupStore, SqliteStore, Store};
+use jiesu_server::analytics::{TERMS_PER_TICKET, term_text};
+use jiesu_store::analytics::HourTerms;
+use jiesu_store::{AnalyticsStore, Append, NewTicket, RollupStore, SqliteStore, Store};
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -66,10 +69,55 @@ pub struct GenArgs {
 
 /// What a generating thread hands to the writer.
 enum Batch {
-    /// Full orders of a recent day.
-    Full(Vec<Order>),
-    /// The rollups of an older day's orders, and how many orders they count.
-    Rollups(u64, Rollups),
+    /// Full orders of a recent day, and their title terms by hour.
+    Full(Vec<Order>, Vec<HourTerms>),
+    /// The rollups of an older day's orders, how many orders they count, and their title
+    /// terms by hour.
+    Rollups(u64, Rollups, Vec<HourTerms>),
+}
+
+/// Counts the hot-topic terms of orders by receiving hour, as the server's term counter does
+/// ([`jiesu_server::analytics::term_text`], at most
+/// [`jiesu_server::analytics::TERMS_PER_TICKET`] per order). The generated texts repeat, so
+/// each distinct text is segmented once.
+struct TermCounter {
+    segmenter: Arc<jiesu_cluster::Segmenter>,
+    cache: HashMap<String, Vec<String>>,
+    by_hour: BTreeMap<DateTime<Utc>, HashMap<String, i64>>,
+}
+
+impl TermCounter {
+    fn new(segmenter: Arc<jiesu_cluster::Segmenter>) -> TermCounter {
+        TermCounter {
+            segmenter,
+            cache: HashMap::new(),
+            by_hour: BTreeMap::new(),
+        }
+    }
+
+    fn add(&mut self, order: &Order) {
+        let text = term_text(order.intake.title.as_deref(), &order.intake.content);
+        if !self.cache.contains_key(text) {
+            let terms = self.segmenter.topic_terms(text, TERMS_PER_TICKET);
+            self.cache.insert(text.to_string(), terms);
+        }
+        let counts = self.by_hour.entry(hour_of(order.received_at)).or_default();
+        for term in self.cache.get(text).into_iter().flatten() {
+            match counts.get_mut(term) {
+                Some(n) => *n += 1,
+                None => {
+                    counts.insert(term.clone(), 1);
+                }
+            }
+        }
+    }
+
+    fn take(&mut self) -> Vec<HourTerms> {
+        std::mem::take(&mut self.by_hour)
+            .into_iter()
+            .map(|(h, m)| (h, m.into_iter().collect()))
+            .collect()
+    }
 }
 
 fn parse_spike(text: &str) -> anyhow::Result<Spike> {
@@ -167,6 +215,7 @@ pub async fn run(common: &Common, args: GenArgs) -> anyhow::Result<()> {
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
             .max(1),
         bar: progress(total),
+        segmenter: Arc::new(jiesu_cluster::Segmenter::new()),
     };
     let started = Instant::now();
     if let Some(out) = &args.out {
@@ -201,6 +250,7 @@ struct Job {
     until: DateTime<Utc>,
     threads: usize,
     bar: ProgressBar,
+    segmenter: Arc<jiesu_cluster::Segmenter>,
 }
 
 impl Job {
@@ -217,6 +267,7 @@ impl Job {
                 self.days.clone(),
             );
             let (per_day, until, bar) = (self.per_day, self.until, self.bar.clone());
+            let mut terms = TermCounter::new(self.segmenter.clone());
             std::thread::spawn(move || {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
@@ -225,22 +276,29 @@ impl Job {
                     if i >= first_full {
                         let mut chunk = Vec::with_capacity(FULL_BATCH);
                         for order in orders {
+                            terms.add(&order);
                             chunk.push(order);
                             if chunk.len() == FULL_BATCH
                                 && tx
-                                    .blocking_send(Batch::Full(std::mem::take(&mut chunk)))
+                                    .blocking_send(Batch::Full(
+                                        std::mem::take(&mut chunk),
+                                        terms.take(),
+                                    ))
                                     .is_err()
                             {
                                 return;
                             }
                         }
-                        if !chunk.is_empty() && tx.blocking_send(Batch::Full(chunk)).is_err() {
+                        if !chunk.is_empty()
+                            && tx.blocking_send(Batch::Full(chunk, terms.take())).is_err()
+                        {
                             return;
                         }
                     } else {
                         let mut rollups = Rollups::new();
                         let mut n = 0_u64;
                         for order in orders {
+                            terms.add(&order);
                             let mut state = None;
                             for record in &order.records {
                                 rollups.apply(&step(&mut state, record));
@@ -251,7 +309,10 @@ impl Job {
                             }
                         }
                         bar.inc(n % 4096);
-                        if tx.blocking_send(Batch::Rollups(n, rollups)).is_err() {
+                        if tx
+                            .blocking_send(Batch::Rollups(n, rollups, terms.take()))
+                            .is_err()
+                        {
                             return;
                         }
                     }
@@ -275,7 +336,9 @@ async fn write_lines(job: Job, out: &std::path::Path) -> anyhow::Result<u64> {
     let mut w = std::io::BufWriter::new(file);
     let mut written = 0;
     while let Some(batch) = rx.recv().await {
-        let Batch::Full(orders) = batch else { continue };
+        let Batch::Full(orders, _) = batch else {
+            continue;
+        };
         for o in &orders {
             let line = serde_json::json!({
                 "id": o.id,
@@ -328,7 +391,13 @@ async fn write_full(store: &SqliteStore, orders: Vec<Order>) -> anyhow::Result<u
     Ok(appends.len() as u64)
 }
 
-async fn load(common: &Common, job: Job, full_days: u32, started: Instant) -> anyhow::Result<()> {
+async fn load(
+    common: &Common,
+    job: Job,
+    full_days: u32,
+    total: u64,
+    started: Instant,
+) -> anyhow::Result<()> {
     // Creates the database and loads the city's reference data when new.
     drop(crate::setup::open(common).await?);
     let path = common.data_dir.join("jiesu.db");
@@ -336,6 +405,12 @@ async fn load(common: &Common, job: Job, full_days: u32, started: Instant) -> an
         .await
         .with_context(|| format!("opening {}", path.display()))?;
     let before = store.count_tickets().await?;
+    // The loader counts the title terms of what it loads, and keeps the server's term counter
+    // past its tickets when the counter was up to date (else the counter counts them).
+    let own_terms = store
+        .term_sources(store.terms_cursor().await?, 1)
+        .await?
+        .is_empty();
     let size_before = store.size_on_disk().await?;
     store.set_bulk_load(true).await?;
     let first_full = job.days.len() - full_days as usize;
@@ -344,14 +419,22 @@ async fn load(common: &Common, job: Job, full_days: u32, started: Instant) -> an
     let result: anyhow::Result<()> = async {
         while let Some(batch) = rx.recv().await {
             match batch {
-                Batch::Full(orders) => {
+                Batch::Full(orders, terms) => {
                     let n = orders.len() as u64;
                     write_full(&store, orders).await?;
+                    if own_terms {
+                        store
+                            .record_terms(store.last_ticket_seq().await?, &terms)
+                            .await?;
+                    }
                     full += n;
                     job.bar.inc(n);
                 }
-                Batch::Rollups(n, rollups) => {
+                Batch::Rollups(n, rollups, terms) => {
                     rows += store.load_rollups(&rollups).await?;
+                    for (hour, counts) in &terms {
+                        store.add_term_counts(*hour, counts).await?;
+                    }
                     rolled += n;
                 }
             }
