@@ -91,8 +91,8 @@ pub async fn run(common: &Common, rounds: usize) -> anyhow::Result<()> {
         "at = {at_text} (the hour after the last generated one); {rounds} rounds per query, in process"
     );
     println!(
-        "{:<24} {:>9} {:>9} {:>9}  {}",
-        "query", "p50 ms", "p99 ms", "max ms", "path"
+        "{:<24} {:>9} {:>9} {:>9}  path",
+        "query", "p50 ms", "p99 ms", "max ms"
     );
     for (name, uri) in &queries {
         let mut times = Vec::with_capacity(rounds);

@@ -304,7 +304,7 @@ impl Job {
                                 rollups.apply(&step(&mut state, record));
                             }
                             n += 1;
-                            if n % 4096 == 0 {
+                            if n.is_multiple_of(4096) {
                                 bar.inc(4096);
                             }
                         }
