@@ -334,11 +334,11 @@ impl Generator {
                 .chars()
                 .take(MAX_CONTENT_CHARS)
                 .collect();
-        let title: String =
-            source::rewrite_places(&message.title, &self.city_name, &street.district_name)
-                .chars()
-                .take(60)
-                .collect();
+        // A title says what, not where: its places are dropped (the street is in the fields).
+        let title: String = source::rewrite_places(&message.title, "", "")
+            .chars()
+            .take(60)
+            .collect();
         let title = (!title.trim().is_empty()).then_some(title);
         let content = if content.trim().is_empty() {
             title.clone().unwrap_or_else(|| "市民来电反映问题".into())

@@ -96,6 +96,7 @@ pub async fn run(common: &Common, rounds: usize) -> anyhow::Result<()> {
     );
     for (name, uri) in &queries {
         let mut times = Vec::with_capacity(rounds);
+        let mut last = serde_json::Value::Null;
         for i in 0..rounds + 3 {
             let request = axum::http::Request::get(uri.as_str())
                 .header("authorization", format!("Bearer {token}"))
@@ -118,6 +119,9 @@ pub async fn run(common: &Common, rounds: usize) -> anyhow::Result<()> {
             if i >= 3 {
                 times.push(ms);
             }
+            if i == 0 {
+                last = serde_json::from_slice(&body).unwrap_or_default();
+            }
         }
         times.sort_by(f64::total_cmp);
         println!(
@@ -126,8 +130,47 @@ pub async fn run(common: &Common, rounds: usize) -> anyhow::Result<()> {
             percentile(&times, 0.99),
             times.last().copied().unwrap_or(0.0),
         );
+        println!("{:<24} {}", "", summary(&last));
     }
     Ok(())
+}
+
+/// What a dashboard answer says, in one line: so that a fast answer is seen to be a full one.
+fn summary(v: &serde_json::Value) -> String {
+    let first = |list: &str| {
+        let item = &v[list][0];
+        match (item["name"].as_str(), item["count"].as_i64()) {
+            (Some(name), Some(n)) => format!("{name} {n}"),
+            _ => "-".into(),
+        }
+    };
+    if let Some(spikes) = v["spikes"].as_array() {
+        let first = spikes.first().map_or("-".to_string(), |s| {
+            format!(
+                "{} {} {}: {} vs {:.1} expected",
+                s["dim"].as_str().unwrap_or(""),
+                s["code"].as_str().unwrap_or(""),
+                s["name"].as_str().unwrap_or(""),
+                s["count"],
+                s["expected"].as_f64().unwrap_or(0.0)
+            )
+        });
+        return format!("{} spikes; first: {first}", spikes.len());
+    }
+    if v["rows"].is_array() {
+        return format!(
+            "{} rows; first: {}",
+            v["rows"].as_array().map_or(0, Vec::len),
+            first("rows")
+        );
+    }
+    format!(
+        "total {}; top category {}; top street {}; top term {}",
+        v["total"],
+        first("categories"),
+        first("streets"),
+        v["terms"][0]["term"].as_str().unwrap_or("-")
+    )
 }
 
 fn form_urlencode(s: &str) -> String {
