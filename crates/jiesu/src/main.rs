@@ -294,6 +294,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             command: RollupsCmd::Rebuild,
         } => {
             let store = setup::open(&common).await?;
+            if store.meta("rollups_history").await?.is_some() {
+                anyhow::bail!(
+                    "data-dir: its rollups hold history loaded by `jiesu gen --load` without \
+                     events; rebuilding from the event log would drop it"
+                );
+            }
             let rows = jiesu_store::RollupStore::rebuild_rollups(store.as_ref()).await?;
             println!("rollups rebuilt from the event log: {rows} rows");
             Ok(())

@@ -85,6 +85,19 @@ fn a_loaded_folder_counts_every_generated_order() {
     assert_eq!(figure(&out, "loaded"), 500, "{out}");
     let totals = jiesu(dir.path(), &["bench", "dashboard", "--rounds", "0"]);
     assert_eq!(figure(&totals, "orders in rollups:"), 4_500, "{totals}");
+
+    // The history without events is not thrown away by a rebuild from the event log.
+    let out = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["rollups", "rebuild"])
+        .env("JIESU_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("jiesu gen --load"));
+    let totals = jiesu(dir.path(), &["bench", "dashboard", "--rounds", "0"]);
+    assert_eq!(figure(&totals, "orders in rollups:"), 4_500, "{totals}");
 }
 
 #[test]
