@@ -25,4 +25,8 @@ pub trait RollupStore: Send + Sync {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> StoreResult<Vec<(UnitKey, i64)>>;
+    /// Adds whole rollups folded elsewhere (a bulk load of history whose events are not
+    /// kept) to the stored rows, a batch of rows per transaction, through the same path as
+    /// live events. Returns the number of rows given.
+    async fn load_rollups(&self, rollups: &Rollups) -> StoreResult<usize>;
 }

@@ -163,6 +163,53 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// Turns bulk-load mode on or off. On, commits no longer wait for the disk
+    /// (`synchronous=OFF`): a crash during the load can lose the load, never the database's
+    /// consistency. Off restores the durable `synchronous=FULL`.
+    pub async fn set_bulk_load(&self, on: bool) -> StoreResult<()> {
+        let pragma = if on {
+            "PRAGMA synchronous = OFF"
+        } else {
+            "PRAGMA synchronous = FULL"
+        };
+        // The write pool has exactly one connection, so the setting sticks to every write.
+        sqlx::query(pragma).execute(&self.write).await?;
+        Ok(())
+    }
+
+    /// Orders counted in the volume rollups, the start of the last hour holding any (ms since
+    /// the epoch; `None` when there are none) and the number of rollup rows (volume and unit).
+    pub async fn volume_totals(&self) -> StoreResult<(Option<i64>, Option<i64>, i64)> {
+        Ok(sqlx::query_as(
+            "SELECT SUM(n), MAX(hour), COUNT(*) + (SELECT COUNT(*) FROM rollup_units) \
+             FROM rollup_volume",
+        )
+        .fetch_one(&self.read)
+        .await?)
+    }
+
+    /// The position of the last ticket in the tickets table (0 when empty).
+    pub async fn last_ticket_seq(&self) -> StoreResult<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM tickets")
+                .fetch_one(&self.write)
+                .await?,
+        )
+    }
+
+    /// Bytes the database file and its write-ahead log take on disk.
+    pub async fn size_on_disk(&self) -> StoreResult<u64> {
+        let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
+            .fetch_one(&self.write)
+            .await?;
+        let size: i64 = sqlx::query_scalar("PRAGMA page_size")
+            .fetch_one(&self.write)
+            .await?;
+        Ok(u64::try_from(pages * size).unwrap_or(0))
+    }
+}
+
 fn enum_text<T: serde::Serialize>(v: &T) -> StoreResult<String> {
     match serde_json::to_value(v)? {
         serde_json::Value::String(s) => Ok(s),

@@ -28,6 +28,13 @@ pub enum BenchCmd {
         #[arg(long)]
         token: Option<String>,
     },
+    /// The dashboard's queries (hot topics last hour and day, street ranking of the month,
+    /// spike check) on the data folder loaded by `jiesu gen --load`: p50/p99 per query.
+    Dashboard {
+        /// Times each query is sent (0: print the totals only).
+        #[arg(long, default_value_t = 200)]
+        rounds: usize,
+    },
     /// The time-limit scanner's query over many open tickets.
     Scanner {
         /// Open (dispatched) tickets in the database.
@@ -131,6 +138,9 @@ pub async fn run(cmd: BenchCmd) -> anyhow::Result<()> {
         BenchCmd::Scanner { tickets, due } => return scanner(tickets, due).await,
         BenchCmd::Search { data, entries } => {
             return crate::knowledge::bench_search(&data, entries);
+        }
+        BenchCmd::Dashboard { .. } => {
+            anyhow::bail!("bench dashboard runs on --data-dir (see main.rs)")
         }
     };
     let (_server, url, token) = match url {

@@ -9,11 +9,14 @@
 //! jiesu eval classify --data FILE [--cv 5] [--model MODEL]
 //! jiesu classify TEXT [--model MODEL]
 //! jiesu bench intake          measure ticket creation through the HTTP API
+//! jiesu gen --days N --per-day M (--out FILE | --load)   generated load
 //! ```
 
 mod bench;
 mod classify;
+mod dashboard;
 mod demo;
+mod generate;
 mod import;
 mod knowledge;
 mod report;
@@ -108,6 +111,8 @@ enum Cmd {
         #[command(subcommand)]
         command: bench::BenchCmd,
     },
+    /// Generated load: realistic orders on Beijing's daily curve, to a file or bulk-loaded.
+    Gen(generate::GenArgs),
     /// The dashboard's counts, kept as events arrive.
     Rollups {
         #[command(subcommand)]
@@ -280,11 +285,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = setup::open(&common).await?;
             report::run(store, command).await
         }
+        Cmd::Bench {
+            command: bench::BenchCmd::Dashboard { rounds },
+        } => dashboard::run(&common, rounds).await,
         Cmd::Bench { command } => bench::run(command).await,
+        Cmd::Gen(args) => generate::run(&common, args).await,
         Cmd::Rollups {
             command: RollupsCmd::Rebuild,
         } => {
             let store = setup::open(&common).await?;
+            if store.meta("rollups_history").await?.is_some() {
+                anyhow::bail!(
+                    "data-dir: its rollups hold history loaded by `jiesu gen --load` without \
+                     events; rebuilding from the event log would drop it"
+                );
+            }
             let rows = jiesu_store::RollupStore::rebuild_rollups(store.as_ref()).await?;
             println!("rollups rebuilt from the event log: {rows} rows");
             Ok(())

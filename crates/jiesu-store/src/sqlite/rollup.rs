@@ -15,6 +15,9 @@ use std::collections::BTreeMap;
 /// Events read per query while rebuilding.
 const REBUILD_PAGE: i64 = 10_000;
 
+/// Rows written per transaction by [`RollupStore::load_rollups`].
+const LOAD_BATCH: usize = 100_000;
+
 /// The deltas summed per row, rows that do not change left out: each distinct row is then
 /// written once per transaction, however many events of the batch touch it.
 pub(super) fn sum(deltas: impl IntoIterator<Item = Delta>) -> BTreeMap<RollupRow, i64> {
@@ -312,5 +315,17 @@ impl RollupStore for SqliteStore {
             .await?;
         tx.commit().await?;
         Ok(sums.len())
+    }
+
+    async fn load_rollups(&self, rollups: &Rollups) -> StoreResult<usize> {
+        let rows: Vec<(&RollupRow, i64)> = rollups.iter().collect();
+        for batch in rows.chunks(LOAD_BATCH) {
+            let sums: BTreeMap<RollupRow, i64> =
+                batch.iter().map(|(r, n)| ((*r).clone(), *n)).collect();
+            let mut tx = self.write.begin_with("BEGIN IMMEDIATE").await?;
+            apply(&mut tx, &sums).await?;
+            tx.commit().await?;
+        }
+        Ok(rows.len())
     }
 }

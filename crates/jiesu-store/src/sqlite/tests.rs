@@ -665,6 +665,46 @@ async fn all_buckets(store: &SqliteStore) -> Vec<(String, String, i64, String, i
 }
 
 #[tokio::test]
+async fn rollups_loaded_in_bulk_add_to_the_live_ones() {
+    let (_d, store) = open().await;
+    let t: Vec<_> = store
+        .create_tickets(
+            (0..3)
+                .map(|i| new_ticket(&format!("t{i}"), None, 1))
+                .collect(),
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.ticket)
+        .collect();
+    let at = Utc.with_ymd_and_hms(2026, 11, 23, 3, 0, 0).unwrap();
+    drive(
+        &store,
+        &t[0],
+        at,
+        &[dispatch_to("cgw"), Command::Acknowledge],
+    )
+    .await;
+    let live = store.rollups().await.unwrap();
+    let logs = all_logs(&store, &t.iter().collect::<Vec<_>>()).await;
+    // History folded elsewhere: the same tickets once more, loaded without their events.
+    let history = jiesu_core::rollup::rebuild(&logs);
+    assert_eq!(store.load_rollups(&history).await.unwrap(), history.len());
+    let loaded = store.rollups().await.unwrap();
+    let volume = |r: &jiesu_core::rollup::Rollups| r.volumes().map(|(_, n)| n).sum::<i64>();
+    assert_eq!(volume(&loaded), 2 * volume(&live));
+    assert_eq!(volume(&loaded), 6);
+    for (row, n) in live.iter() {
+        assert_eq!(loaded.get(row), 2 * n);
+    }
+    // Loading nothing writes nothing.
+    let empty = jiesu_core::rollup::Rollups::new();
+    assert_eq!(store.load_rollups(&empty).await.unwrap(), 0);
+    assert_eq!(store.rollups().await.unwrap(), loaded);
+}
+
+#[tokio::test]
 async fn an_hour_on_a_street_counts_one_answered_and_two_dispatched() {
     use jiesu_core::rollup::{Figure, Outcome, RequestType, RollupKey, Row, UnitKey};
     let (_d, store) = open().await;
