@@ -21,7 +21,8 @@
       returnedBy: '退单单位', reason: '理由', uphold: '同意退单并改派', refuse: '驳回退单（原单位继续办理）',
       redispatch: '改派建议', reviewNote: '审核意见（可选）', dispatched: '已派单', merged: '已合并',
       upheld: '已改派', refused: '已驳回', urgent: '紧急', received: '受理', address: '地址', category: '分类',
-      assisting: '协办', flag: '标记该规则派错', loadFailed: '加载失败',
+      assisting: '协办', flag: '标记该规则派错', loadFailed: '加载失败', scene: '场景',
+      scenes: { residential_compound: '小区内', city_road: '城市道路', park: '公园', river: '河道', market: '市场' },
     },
     en: {
       proposal: 'Proposed unit', noProposal: 'The rules name no unit: choose one', confident: 'rules are sure',
@@ -33,7 +34,8 @@
       refuse: 'Refuse (same unit handles it)', redispatch: 'Re-dispatch proposal', reviewNote: 'Review note (optional)',
       dispatched: 'Dispatched', merged: 'Merged', upheld: 'Re-dispatched', refused: 'Return refused',
       urgent: 'urgent', received: 'received', address: 'address', category: 'category', assisting: 'assisting',
-      flag: 'flag the rule as misrouting', loadFailed: 'Could not load',
+      flag: 'flag the rule as misrouting', loadFailed: 'Could not load', scene: 'scene',
+      scenes: { residential_compound: 'inside a compound', city_road: 'city road', park: 'park', river: 'riverside', market: 'market' },
     },
   }[S.lang];
 
@@ -71,7 +73,7 @@
     ];
   }
 
-  function routingBox(label, routing) {
+  function routingBox(label, routing, scene) {
     const lead = routing && routing.lead_unit;
     return h(
       'div',
@@ -85,6 +87,9 @@
           : null,
         lead ? ' · ' + (routing.confident ? T.confident : T.unsure) : null,
         routing && routing.rule ? ' · ' + T.rule + ' ' + routing.rule : null,
+        scene && scene.found && scene.found.length
+          ? ' · ' + T.scene + ': ' + scene.found.map((f) => (T.scenes[f.scene] || f.scene) + '（' + f.words.join('、') + '）').join('；')
+          : null,
       ),
       routing && routing.considered && routing.considered.length
         ? h(
@@ -113,7 +118,7 @@
         }),
         (r) => T.dispatched + ' → ' + names.unit(r.lead_unit),
       ).then((r) => r && setTimeout(refresh, 1200));
-    card.append(...ticketHead(t), routingBox(T.proposal, routing));
+    card.append(...ticketHead(t), routingBox(T.proposal, routing, item.scene));
     const dup = item.duplicate;
     if (dup && dup.best) {
       const master = dup.master || dup.best;

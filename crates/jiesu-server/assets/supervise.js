@@ -20,6 +20,9 @@
       needReason: '提级须填写理由', grant: '同意延期', refuse: '不同意延期', granted: '已同意延期', refusedExt: '已驳回延期',
       days: '申请延期（工作日）', emptyOverdue: '没有超期工单', emptyReopened: '没有重办工单', emptyExt: '没有待审批的延期申请',
       overdue: '超期', warned: '临期', on_time: '正常', urgent: '紧急', loadFailed: '加载失败', status: '状态',
+      ack: '签收', handle: '办理',
+      statuses: { received: '已受理', answered: '已答复', dispatched: '已派单待签收', returned: '已退单', in_progress: '办理中',
+        replied: '已办结待回访', reopened: '重办', closed: '已结案', merged: '已合并' },
     },
     en: {
       unit: 'Lead unit', due: 'Due', level: 'Supervision level', reopened: 'Reopened', supervise: 'Supervise',
@@ -28,13 +31,27 @@
       refusedExt: 'Extension refused', days: 'Extension asked (working days)', emptyOverdue: 'No overdue tickets',
       emptyReopened: 'No reopened tickets', emptyExt: 'No extension requests waiting', overdue: 'overdue',
       warned: 'due soon', on_time: 'on time', urgent: 'urgent', loadFailed: 'Could not load', status: 'status',
+      ack: 'acknowledge', handle: 'handle',
+      statuses: { received: 'received', answered: 'answered', dispatched: 'dispatched, not acknowledged', returned: 'returned',
+        in_progress: 'in progress', replied: 'replied, awaiting callback', reopened: 'reopened', closed: 'closed', merged: 'merged' },
     },
   }[S.lang];
 
   let names = null;
 
   function card(t, refresh) {
-    const timeliness = t.handle_timeliness || 'on_time';
+    // The worse of the two limits colours the card; each limit not on time gets its badge.
+    const rank = { on_time: 0, warned: 1, overdue: 2 };
+    const ack = t.status === 'dispatched' ? t.acknowledge_timeliness || 'on_time' : 'on_time';
+    const handle = t.handle_timeliness || 'on_time';
+    const timeliness = rank[ack] > rank[handle] ? ack : handle;
+    const badges = [];
+    if (ack !== 'on_time') {
+      badges.push(h('span', { class: 'badge ' + ack }, T.ack + T[ack]));
+    }
+    if (handle !== 'on_time' || !badges.length) {
+      badges.push(h('span', { class: 'badge ' + handle }, (handle === 'on_time' ? '' : T.handle) + T[handle]));
+    }
     const c = h('li', { class: 'card ' + timeliness, dataset: { ticket: t.id, number: t.number } });
     const reason = h('input', { type: 'text', name: 'reason', placeholder: T.reason, 'aria-label': T.reason });
     const allowed = new Set(t.allowed_actions || []);
@@ -43,9 +60,9 @@
     c.append(
       h('h3', {}, t.number, ' ', t.title || ''),
       h('p', { class: 'meta' },
-        h('span', { class: 'badge ' + timeliness }, T[timeliness] || timeliness),
+        badges,
         t.urgency === 'urgent' ? h('span', { class: 'badge urgent' }, T.urgent) : null,
-        h('span', {}, T.status + ': ' + t.status),
+        h('span', {}, T.status + ': ' + (T.statuses[t.status] || t.status)),
         h('span', {}, T.unit + ': ' + names.unit(t.lead_unit)),
         due ? h('span', {}, T.due + ': ' + when(due)) : null,
         h('span', {}, T.level + ': ' + (t.supervision_level || 0)),
