@@ -105,7 +105,7 @@
   function queueCard(item, refresh) {
     const t = item.ticket;
     const routing = item.routing || {};
-    const card = h('li', { class: 'card' + (t.urgency === 'urgent' ? ' urgent' : ''), dataset: { ticket: t.id, number: t.number } });
+    const card = h('li', { class: 'work-card' + (t.urgency === 'urgent' ? ' urgent' : ''), dataset: { ticket: t.id, number: t.number } });
     const note = h('input', { type: 'text', name: 'note', placeholder: T.note, 'aria-label': T.note });
     const other = h('input', { type: 'text', name: 'unit', list: 'units-datalist', placeholder: T.unitCode, 'aria-label': T.dispatchTo });
     const dispatch = (unit) =>
@@ -163,7 +163,7 @@
 
   function returnCard(item, refresh) {
     const t = item.ticket;
-    const card = h('li', { class: 'card warned', dataset: { ticket: t.id, number: t.number } });
+    const card = h('li', { class: 'work-card warned', dataset: { ticket: t.id, number: t.number } });
     const note = h('input', { type: 'text', name: 'note', placeholder: T.reviewNote, 'aria-label': T.reviewNote });
     const other = h('input', { type: 'text', name: 'unit', list: 'units-datalist', placeholder: T.unitCode, 'aria-label': T.unitCode });
     const flag = h('input', { type: 'checkbox', name: 'flag_rule' });

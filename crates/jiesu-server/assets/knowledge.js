@@ -331,7 +331,7 @@
     document.getElementById('missing-count').textContent = String(items.length);
     ui.missing.replaceChildren(
       ...(items.length
-        ? items.map((m) => h('li', { class: 'card', dataset: { missing: m.id } },
+        ? items.map((m) => h('li', { class: 'work-card', dataset: { missing: m.id } },
             h('h3', {}, m.question),
             h('p', { class: 'meta' }, h('span', {}, m.asked + ' ' + T.asked), h('span', {}, T.lastAsked + ' ' + when(m.last_asked_at)),
               m.category_code ? h('span', {}, m.category_code) : null),

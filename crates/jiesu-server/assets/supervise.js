@@ -52,7 +52,7 @@
     if (handle !== 'on_time' || !badges.length) {
       badges.push(h('span', { class: 'badge ' + handle }, (handle === 'on_time' ? '' : T.handle) + T[handle]));
     }
-    const c = h('li', { class: 'card ' + timeliness, dataset: { ticket: t.id, number: t.number } });
+    const c = h('li', { class: 'work-card ' + timeliness, dataset: { ticket: t.id, number: t.number } });
     const reason = h('input', { type: 'text', name: 'reason', placeholder: T.reason, 'aria-label': T.reason });
     const allowed = new Set(t.allowed_actions || []);
     const due = t.deadlines && t.deadlines.handle_by;
