@@ -53,6 +53,7 @@
     charts: {},
     alerts: new Map(),
     lastDraw: null,
+    names: { category: new Map(), street: new Map() }, // code → name, for alerts
   };
 
   function now() {
@@ -309,19 +310,35 @@
         const ms = alertTime(a);
         when.textContent = ms ? china(ms, true) : '';
         const what = document.createElement('strong');
-        what.textContent = a.name || a.title || a.code || '';
+        const code = a.code || a.key || '';
+        const isStreet = a.dim === 'street';
+        what.textContent = a.name || a.title || (isStreet ? state.names.street.get(code) : state.names.category.get(code)) || code;
+        const where = isStreet ? a.category && state.names.category.get(a.category) : a.street && state.names.street.get(a.street);
         const figures = document.createElement('span');
         const expected = a.expected !== undefined && a.expected !== null ? Number(a.expected).toFixed(1) : '?';
         figures.textContent =
           fmt(a.count) + ' ' + T.count + ' · ' + T.expected + ' ' + expected +
           (a.z !== undefined && a.z !== null ? ' · z=' + Number(a.z).toFixed(1) : '');
-        li.append(when, ' ', what, ' ', figures);
+        li.append(when, ' ', what, where ? '（' + where + '）' : '', ' ', figures);
         return li;
       }),
     );
   }
 
+  // Category and street names for alerts that carry only codes; loaded once.
+  let namesLoaded = null;
+  function loadNames() {
+    if (!namesLoaded) {
+      namesLoaded = Promise.all([
+        api('/catalog').then((r) => (r.items || []).forEach((c) => state.names.category.set(c.code, c.name))),
+        api('/divisions?level=street').then((r) => (r.items || []).forEach((d) => state.names.street.set(d.code, d.name))),
+      ]).catch(() => {});
+    }
+    return namesLoaded;
+  }
+
   async function loadAlerts() {
+    await loadNames();
     const data = await api('/alerts');
     const items = Array.isArray(data) ? data : data.items || data.alerts || [];
     for (const a of items) {
