@@ -108,29 +108,81 @@ impl Principal {
     }
 }
 
+/// The name of the cookie that carries the pages' session token (HttpOnly, SameSite=Strict).
+pub const SESSION_COOKIE: &str = "jiesu_session";
+
+/// The value of cookie `name` in a request's `Cookie` headers.
+pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim())
+}
+
+/// Whether a cookie-authenticated request may change state: a browser sends `Origin` with
+/// state-changing requests, and it must be this server's own (`Host`). Safe methods pass.
+pub fn same_origin(parts: &Parts) -> bool {
+    use axum::http::Method;
+    if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return true;
+    }
+    let Some(origin) = parts.headers.get(axum::http::header::ORIGIN) else {
+        // No Origin: not a cross-site browser request (SameSite=Strict keeps the cookie home).
+        return true;
+    };
+    let host = parts
+        .headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok());
+    let origin_host = origin
+        .to_str()
+        .ok()
+        .and_then(|o| o.split_once("://").map(|(_, rest)| rest));
+    matches!((origin_host, host), (Some(o), Some(h)) if o == h)
+}
+
+/// The user a token belongs to, from the memory cache or the store.
+pub async fn user_for_token(state: &AppState, token: &str) -> Result<User, AppError> {
+    let hash = token_hash(token);
+    let cached = state.tokens.lock().ok().and_then(|c| c.get(&hash).cloned());
+    if let Some((user, since)) = cached
+        && since.elapsed() < TOKEN_CACHE
+    {
+        return Ok(user);
+    }
+    match state.store.user_by_token(&hash).await {
+        Ok(user) => {
+            if let Ok(mut cache) = state.tokens.lock() {
+                cache.insert(hash, (user.clone(), std::time::Instant::now()));
+            }
+            Ok(user)
+        }
+        Err(StoreError::NotFound) => Err(AppError::Unauthorized("unknown or revoked token".into())),
+        Err(e) => Err(e.into()),
+    }
+}
+
 impl FromRequestParts<AppState> for Principal {
     type Rejection = AppError;
 
+    /// The bearer token, or else the pages' session cookie (whose state-changing requests
+    /// must come from this server's own pages: see [`same_origin`]).
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let token = bearer(&parts.headers)?;
-        let hash = token_hash(token);
-        let cached = state.tokens.lock().ok().and_then(|c| c.get(&hash).cloned());
-        if let Some((user, since)) = cached
-            && since.elapsed() < TOKEN_CACHE
+        if parts.headers.get(AUTHORIZATION).is_none()
+            && let Some(token) = cookie(&parts.headers, SESSION_COOKIE)
         {
-            return Ok(Principal(user));
-        }
-        match state.store.user_by_token(&hash).await {
-            Ok(user) => {
-                if let Ok(mut cache) = state.tokens.lock() {
-                    cache.insert(hash, (user.clone(), std::time::Instant::now()));
-                }
-                Ok(Principal(user))
+            if !same_origin(parts) {
+                return Err(AppError::Forbidden(
+                    "a signed-in page may change things only from this site (Origin)".into(),
+                ));
             }
-            Err(StoreError::NotFound) => {
-                Err(AppError::Unauthorized("unknown or revoked token".into()))
-            }
-            Err(e) => Err(e.into()),
+            return user_for_token(state, token).await.map(Principal);
         }
+        let token = bearer(&parts.headers)?;
+        user_for_token(state, token).await.map(Principal)
     }
 }

@@ -1,4 +1,4 @@
-//! jiesu-server: the HTTP API (`/api/v1`), sign-in and the OpenAPI document.
+//! jiesu-server: the HTTP API (`/api/v1`), sign-in, the OpenAPI document and the web pages.
 //!
 //! [`app`] builds the router from an [`AppState`]; tests call it directly or bind it to a port.
 //! Each resource lives in its own module under `api/` and exposes `routes()`.
@@ -11,6 +11,7 @@ pub mod extract;
 pub mod jobs;
 pub mod knowledge;
 pub mod merges;
+pub mod pages;
 
 use axum::Router;
 use chrono::{DateTime, Utc};
@@ -372,6 +373,7 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(api::health::routes())
+        .merge(pages::routes())
         .nest(
             "/api/v1",
             Router::new()
@@ -390,6 +392,7 @@ pub fn app(state: AppState) -> Router {
                 .merge(api::duplicates::routes())
                 .fallback(api::not_found),
         )
+        .fallback(pages::not_found)
         .layer(axum::middleware::map_response(json_errors))
         .with_state(state)
 }
@@ -405,7 +408,13 @@ async fn json_errors(response: axum::response::Response) -> axum::response::Resp
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
-    if is_json || !(status.is_client_error() || status.is_server_error()) {
+    // Pages answer their own errors as HTML pages.
+    let is_page = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if is_json || is_page || !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
     let message = match status {

@@ -60,7 +60,7 @@ async fn sign_in(
 }
 
 /// A hash no password matches, to verify against when the name is unknown.
-fn dummy_hash() -> &'static str {
+pub(crate) fn dummy_hash() -> &'static str {
     static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     HASH.get_or_init(|| {
         crate::auth::hash_password(&crate::auth::new_password()).unwrap_or_default()

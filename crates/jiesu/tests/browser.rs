@@ -1,0 +1,63 @@
+//! End-to-end tests of the pages in headless Chromium: each test starts the real `jiesu serve`
+//! (demo data, temporary folder, free port) and runs one script of `tests/browser/` with Node
+//! and `playwright-core` driving Debian's `/usr/bin/chromium`. `.ci/run` installs both.
+
+#[allow(dead_code)]
+#[path = "e2e/harness.rs"]
+mod harness;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn scripts() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser")
+}
+
+/// What is missing to run the browser tests, said plainly.
+fn missing() -> Option<String> {
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let dir = scripts();
+    if !Path::new(&chromium).exists() {
+        return Some(format!(
+            "Chromium is not installed at {chromium}: run `apt-get install -y chromium` (or .ci/run)"
+        ));
+    }
+    if Command::new("node").arg("--version").output().is_err() {
+        return Some("Node.js is not installed: the browser tests need node 20 or later".into());
+    }
+    if !dir.join("node_modules/playwright-core").exists() {
+        return Some(format!(
+            "playwright-core is not installed: run `npm ci` in {} (or .ci/run)",
+            dir.display()
+        ));
+    }
+    None
+}
+
+/// Runs `script` against a fresh demo server; fails with the script's output.
+fn browse(script: &str) {
+    if let Some(what) = missing() {
+        panic!("{what}");
+    }
+    let j = harness::Jiesu::new();
+    let server = j.serve(&[]);
+    let out = Command::new("node")
+        .arg(scripts().join(script))
+        .arg(&server.url)
+        .current_dir(scripts())
+        .output()
+        .expect("run node");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{script} failed:\n{text}");
+}
+
+/// Sign-in, the navigation by role, a 403 page for another role's page, the language switch
+/// kept across pages, sign-out.
+#[test]
+fn staff_sign_in_with_roles_and_language() {
+    browse("signin.mjs");
+}
