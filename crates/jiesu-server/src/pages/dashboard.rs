@@ -39,12 +39,12 @@ struct AtQuery {
 async fn page(
     State(state): State<AppState>,
     user: PageUser,
-    query: Option<Query<AtQuery>>,
+    Query(query): Query<AtQuery>,
 ) -> Result<Response, PageError> {
     user.allow("/dashboard")?;
     // A moment that does not parse is ignored: the dashboard shows the present.
     let at = query
-        .and_then(|Query(q)| q.at)
+        .at
         .and_then(|a| DateTime::parse_from_rfc3339(a.trim()).ok());
     let now = at.map_or_else(|| state.clock.now(), |a| a.to_utc());
     Ok(html(Page {

@@ -224,7 +224,11 @@ pub const TABLE: &[(&str, &str, &str)] = &[
 
 /// The label `key` in `lang`; the key itself when the table lacks it.
 pub fn tr(lang: Lang, key: &str) -> &'static str {
-    match TABLE.iter().find(|(k, _, _)| *k == key) {
+    match TABLE
+        .iter()
+        .chain(super::words::WORDS)
+        .find(|(k, _, _)| *k == key)
+    {
         Some((_, zh, en)) => match lang {
             Lang::Zh => zh,
             Lang::En => en,

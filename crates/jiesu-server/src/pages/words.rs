@@ -20,7 +20,11 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("dash.window.week", "上周", "Last week"),
     ("dash.terms", "热词", "Hot words"),
     ("dash.map", "各区受理量", "Volume by district"),
-    ("dash.ranking", "街乡镇受理量排名", "Streets and towns by volume"),
+    (
+        "dash.ranking",
+        "街乡镇受理量排名",
+        "Streets and towns by volume",
+    ),
     // Dispatcher.
     ("dispatch.title", "派单", "Dispatch"),
     ("dispatch.queue", "待派单", "Waiting for dispatch"),
@@ -28,7 +32,11 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     // Supervisor.
     ("supervise.title", "督办", "Supervision"),
     ("supervise.overdue", "超期", "Overdue"),
-    ("supervise.reopened", "重办（回访未解决）", "Reopened (unresolved at callback)"),
+    (
+        "supervise.reopened",
+        "重办（回访未解决）",
+        "Reopened (unresolved at callback)",
+    ),
     ("supervise.extensions", "延期申请", "Extension requests"),
     // Knowledge-base editor.
     ("kb.title", "知识库管理", "Knowledge base"),
