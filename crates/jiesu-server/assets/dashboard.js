@@ -434,12 +434,8 @@
     echarts.registerMap('beijing', geo);
   }
 
-  async function drawMap() {
-    const month = chinaMonth(now());
-    el('map-month').textContent = month;
-    const data = await api('/analytics/ranking?month=' + month + '&by=district&top=100');
-    const counts = new Map((data.rows || []).map((r) => [r.code, r.count || 0]));
-    // Every district is on the map, with 0 where nothing was received.
+  // The map with every district, 0 where nothing was received (or nothing is known yet).
+  function mapOption(counts) {
     const values = state.districts.map((d) => ({ name: d.name, code: d.code, value: counts.get(d.code) || 0 }));
     const max = Math.max(1, ...values.map((v) => v.value));
     chart('map-chart').setOption(
@@ -480,12 +476,40 @@
     el('map-total').textContent = fmt(values.reduce((a, v) => a + v.value, 0));
   }
 
+  async function drawMap() {
+    const month = chinaMonth(now());
+    el('map-month').textContent = month;
+    const data = await api('/analytics/ranking?month=' + month + '&by=district&top=100');
+    mapOption(new Map((data.rows || []).map((r) => [r.code, r.count || 0])));
+    showMessage('map-chart', '');
+  }
+
+  // What a chart shows when its data could not be read: its frame, so the page keeps its shape.
+  function blank(id) {
+    if (id === 'map-chart') {
+      if (state.districts.length && !state.charts[id]) {
+        mapOption(new Map());
+      }
+      return;
+    }
+    if (!state.charts[id] && el(id) && el(id).classList.contains('chart')) {
+      chart(id).setOption({
+        animation: false,
+        grid: { left: 48, right: 24, top: 24, bottom: 32 },
+        xAxis: { type: 'category', data: [] },
+        yAxis: { type: 'value', minInterval: 1 },
+        series: [],
+      });
+    }
+  }
+
   // ---- refresh ------------------------------------------------------------------------------
 
   async function panel(id, draw) {
     try {
       await draw();
     } catch (e) {
+      blank(id);
       showMessage(id, T.failed + ' (' + e.message + ')');
     }
   }

@@ -61,3 +61,23 @@ fn browse(script: &str) {
 fn staff_sign_in_with_roles_and_language() {
     browse("signin.mjs");
 }
+
+/// The dashboard renders its charts and map: every chart has a drawn canvas, the map shows
+/// Beijing's 16 districts, and no script error (D2).
+#[test]
+fn the_dashboard_renders_its_charts_and_map() {
+    browse("dashboard.mjs");
+}
+
+/// A dispatcher dispatches a waiting ticket to the proposed unit in one click (D2).
+#[test]
+fn a_dispatcher_dispatches_from_the_queue_in_one_click() {
+    browse("dispatcher.mjs");
+}
+
+/// A knowledge-base editor edits an entry and sees the new version in its history, with the
+/// added words in the difference (D2).
+#[test]
+fn an_editor_edits_an_entry_and_sees_the_new_version() {
+    browse("knowledge-editor.mjs");
+}
