@@ -303,3 +303,22 @@ fn real_messages_read_and_cluster() {
     assert!(!clusters.is_empty() && clusters.len() <= loaded.reports.len());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn topic_terms_keep_the_nouns_that_say_what_the_problem_is() {
+    let seg = crate::Segmenter::new();
+    let terms = seg.topic_terms("反映小区停水三天，希望自来水公司尽快处理", 8);
+    assert_eq!(terms, ["小区", "停水", "自来水", "公司"]);
+    assert!(
+        seg.topic_terms("噪音噪音噪音扰民", 8)
+            .iter()
+            .filter(|t| *t == "噪音")
+            .count()
+            <= 1
+    );
+    assert!(
+        seg.topic_terms("小区停水，道路施工，路灯损坏，垃圾清运，噪音扰民", 2)
+            .len()
+            <= 2
+    );
+}

@@ -164,6 +164,34 @@ impl Segmenter {
         crate::place::extract(&self.jieba, text)
     }
 
+    /// 热词 the terms that say what a ticket is about, for hot-topic counts: distinct nouns
+    /// (jieba tags `n…`: places `ns`, organisations `nt`, …), verbs and verbal nouns (`v`,
+    /// `vn`: 停水, 施工, 退款), set phrases and abbreviations (`l`, `i`, `j`: 自来水,
+    /// 安全隐患, 医保) of two or more Chinese characters, minus [`STOP_WORDS`] (反映, 希望,
+    /// 处理 …), in order of appearance, at most `max`. Person names (`nr`) are left out: they
+    /// identify callers, not problems; so are numbers, times, pronouns and adverbs.
+    pub fn topic_terms(&self, text: &str, max: usize) -> Vec<String> {
+        let mut terms: Vec<String> = Vec::new();
+        for t in self.jieba.tag(text, true) {
+            if terms.len() >= max {
+                break;
+            }
+            let kept = (t.tag.starts_with('n') && t.tag != "nr")
+                || matches!(t.tag, "v" | "vn" | "l" | "i" | "j");
+            if kept
+                && t.word.chars().count() >= 2
+                && t.word
+                    .chars()
+                    .all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+                && !STOP_WORDS.contains(&t.word)
+                && !terms.iter().any(|w| w == t.word)
+            {
+                terms.push(t.word.to_string());
+            }
+        }
+        terms
+    }
+
     /// Words of `text` (repeated as often as they occur): jieba tokens of two or more
     /// characters containing a Chinese character, minus [`STOP_WORDS`].
     pub fn words(&self, text: &str) -> Vec<String> {

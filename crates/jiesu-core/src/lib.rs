@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod acceptance;
+pub mod analytics;
 pub mod calendar;
 pub mod directory;
 pub mod dispatch;

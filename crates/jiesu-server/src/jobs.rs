@@ -1,5 +1,7 @@
 //! Background jobs. The time-limit scanner raises warnings and overdue flags; the index sync
-//! keeps the knowledge base searchable as it changes.
+//! keeps the knowledge base searchable as it changes; the spike watch runs the spike check at
+//! each new hour of the clock; the term counter counts the terms of new tickets' titles for
+//! the hot topics.
 //!
 //! Every ticket carries the next instant its time limits need a look (`next_check`, indexed);
 //! the scanner asks the store for the tickets whose instant has come, lets the core decide
@@ -125,6 +127,48 @@ pub fn spawn_index_sync(state: AppState, every: Duration) -> tokio::task::JoinHa
             tick.tick().await;
             if let Err(e) = state.knowledge.sync(state.store.as_ref()).await {
                 tracing::error!(error = %e, "search index sync failed");
+            }
+        }
+    })
+}
+
+/// Runs the spike check ([`crate::analytics::raise_alerts`]) whenever the clock has entered a
+/// new hour, looking every `every`. After a restart the last complete hour is checked at once;
+/// an alert already raised for it is not raised again.
+pub fn spawn_spike_watch(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut checked = None;
+        loop {
+            tick.tick().await;
+            let now = state.clock.now();
+            let hour = jiesu_core::rollup::hour_of(now);
+            if checked == Some(hour) {
+                continue;
+            }
+            match crate::analytics::raise_alerts(&state, now).await {
+                Ok(raised) => {
+                    checked = Some(hour);
+                    if !raised.is_empty() {
+                        tracing::warn!(alerts = raised.len(), "spike alerts raised");
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "spike check failed"),
+            }
+        }
+    })
+}
+
+/// Counts the terms of new tickets every `every` ([`crate::analytics::count_terms`]).
+pub fn spawn_term_counter(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = crate::analytics::count_terms(&state).await {
+                tracing::error!(error = %e, "term counting failed");
             }
         }
     })

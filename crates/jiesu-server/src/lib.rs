@@ -4,6 +4,7 @@
 //! Each resource lives in its own module under `api/` and exposes `routes()`.
 #![deny(missing_docs)]
 
+pub mod analytics;
 pub mod api;
 pub mod auth;
 pub mod error;
@@ -390,6 +391,8 @@ pub fn app(state: AppState) -> Router {
                 .merge(api::selfservice::routes())
                 .merge(api::dispatch::routes())
                 .merge(api::duplicates::routes())
+                .merge(api::analytics::routes())
+                .merge(api::alerts::routes())
                 .fallback(api::not_found),
         )
         .fallback(pages::not_found)

@@ -836,6 +836,12 @@ fn every_route_and_action_is_documented() {
         ("/api/v1/tickets/{id}/duplicates", "get"),
         ("/api/v1/dispatch/returns", "get"),
         ("/api/v1/reports/returns", "get"),
+        ("/api/v1/analytics/hot", "get"),
+        ("/api/v1/analytics/volume", "get"),
+        ("/api/v1/analytics/ranking", "get"),
+        ("/api/v1/analytics/spikes", "get"),
+        ("/api/v1/alerts", "get"),
+        ("/api/v1/alerts/{id}", "get"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),

@@ -8,11 +8,13 @@
 //! so that a PostgreSQL backend can implement the same trait.
 #![deny(missing_docs)]
 
+pub mod analytics;
 mod intake;
 pub mod knowledge;
 pub mod rollup;
 mod sqlite;
 
+pub use analytics::AnalyticsStore;
 pub use intake::IntakeQueue;
 pub use knowledge::KnowledgeStore;
 pub use rollup::RollupStore;
@@ -201,7 +203,7 @@ pub struct MergeCandidate {
 
 /// Everything jiesu keeps, in domain terms.
 #[async_trait]
-pub trait Store: KnowledgeStore + RollupStore + Send + Sync + 'static {
+pub trait Store: KnowledgeStore + RollupStore + AnalyticsStore + Send + Sync + 'static {
     /// Replaces the reference data (divisions, units, catalog) in one transaction.
     async fn replace_reference(&self, reference: &Reference) -> StoreResult<()>;
     /// The reference data as stored.

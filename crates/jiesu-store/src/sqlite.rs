@@ -6,6 +6,7 @@
 //! before it returns. Write transactions begin IMMEDIATE, so that another process writing to
 //! the same file (`jiesu import` beside `jiesu serve`) waits its turn instead of failing.
 
+mod analytics;
 mod knowledge;
 mod rollup;
 

@@ -111,6 +111,10 @@ pub async fn serve(
     let model_watch =
         jiesu_server::jobs::spawn_model_watch(state.clone(), std::time::Duration::from_secs(5));
     let scanner = jiesu_server::jobs::spawn_scanner(state.clone(), scan_every);
+    let spike_watch =
+        jiesu_server::jobs::spawn_spike_watch(state.clone(), std::time::Duration::from_secs(20));
+    let term_counter =
+        jiesu_server::jobs::spawn_term_counter(state.clone(), std::time::Duration::from_secs(5));
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("addr: cannot listen on {addr}"))?;
@@ -125,6 +129,8 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown())
         .await?;
     scanner.abort();
+    spike_watch.abort();
+    term_counter.abort();
     model_watch.abort();
     index_sync.abort();
     tracing::info!("stopped");

@@ -1,5 +1,7 @@
 //! The API resources, one module each.
 
+pub mod alerts;
+pub mod analytics;
 pub mod assist;
 pub mod callbacks;
 pub mod dispatch;

@@ -1,10 +1,12 @@
 //! The rollups on SQLite: two counter tables, changed by upserts inside the transactions that
-//! write the events.
+//! write the events, and the bucket counters derived from the volume changes in the same
+//! upserts (`rollup_buckets`, see [`jiesu_core::analytics::bucket_deltas`]).
 
 use super::{SqliteStore, canonical_chunks, enum_text, text_enum};
 use crate::rollup::RollupStore;
 use crate::{StoreError, StoreResult, from_millis, millis};
 use async_trait::async_trait;
+use jiesu_core::analytics::bucket_deltas;
 use jiesu_core::rollup::{Delta, RollupKey, Rollups, Row as RollupRow, UnitKey, step};
 use jiesu_core::{Channel, EventRecord};
 use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
@@ -100,6 +102,7 @@ pub(super) async fn apply(
         q.push(" ON CONFLICT (hour, unit, figure) DO UPDATE SET n = n + excluded.n");
         q.build().execute(&mut **tx).await?;
     }
+    apply_buckets(tx, sums).await?;
     // Only a row that lost tickets can have come back to zero.
     for v in volumes.iter().filter(|v| v.n < 0) {
         sqlx::query(
@@ -123,6 +126,56 @@ pub(super) async fn apply(
         .bind(hour)
         .bind(unit)
         .bind(figure)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The hourly and daily counters by one dimension ([`bucket_deltas`]), derived from the
+/// volume changes of the same transaction.
+async fn apply_buckets(
+    tx: &mut Transaction<'_, Sqlite>,
+    sums: &BTreeMap<RollupRow, i64>,
+) -> StoreResult<()> {
+    let deltas = bucket_deltas(sums.iter().filter_map(|(row, &n)| match row {
+        RollupRow::Volume(k) => Some((k, n)),
+        RollupRow::Unit(_) => None,
+    }));
+    let rows: Vec<(&'static str, &'static str, i64, &str, i64)> = deltas
+        .iter()
+        .map(|(k, &n)| {
+            (
+                k.grain.as_str(),
+                k.dim.as_str(),
+                millis(k.bucket),
+                k.key.as_str(),
+                n,
+            )
+        })
+        .collect();
+    for chunk in canonical_chunks(&rows) {
+        let mut q =
+            QueryBuilder::<Sqlite>::new("INSERT INTO rollup_buckets (grain, dim, bucket, key, n) ");
+        q.push_values(chunk, |mut b, (grain, dim, bucket, key, n)| {
+            b.push_bind(*grain)
+                .push_bind(*dim)
+                .push_bind(*bucket)
+                .push_bind(key.to_string())
+                .push_bind(*n);
+        });
+        q.push(" ON CONFLICT (grain, dim, bucket, key) DO UPDATE SET n = n + excluded.n");
+        q.build().execute(&mut **tx).await?;
+    }
+    for (grain, dim, bucket, key, _) in rows.iter().filter(|r| r.4 < 0) {
+        sqlx::query(
+            "DELETE FROM rollup_buckets WHERE grain = $1 AND dim = $2 AND bucket = $3 \
+             AND key = $4 AND n = 0",
+        )
+        .bind(grain)
+        .bind(dim)
+        .bind(bucket)
+        .bind(key)
         .execute(&mut **tx)
         .await?;
     }
@@ -192,6 +245,9 @@ impl RollupStore for SqliteStore {
             .execute(&mut *tx)
             .await?;
         sqlx::query("DELETE FROM rollup_units")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM rollup_buckets")
             .execute(&mut *tx)
             .await?;
         // Ticket by ticket, each log in order, a page of events at a time.
