@@ -53,7 +53,6 @@
     charts: {},
     alerts: new Map(),
     lastDraw: null,
-    names: { category: new Map(), street: new Map() }, // code → name, for alerts
   };
 
   function now() {
@@ -181,7 +180,6 @@
         type: 'line',
         stack: 'all',
         areaStyle: { opacity: 0.35 },
-        smooth: true,
         showSymbol: false,
         lineStyle: { width: 2 },
         color: palette[i % palette.length],
@@ -308,12 +306,15 @@
         li.dataset.alertId = a.id;
         const when = document.createElement('time');
         const ms = alertTime(a);
-        when.textContent = ms ? china(ms, true) : '';
+        const hour = Date.parse(a.hour || '');
+        // The hour that spiked, else when it was raised.
+        when.textContent = hour
+          ? china(hour, true) + '–' + china(Date.parse(a.hour_to || '') || hour + HOUR)
+          : ms ? china(ms, true) : '';
         const what = document.createElement('strong');
-        const code = a.code || a.key || '';
-        const isStreet = a.dim === 'street';
-        what.textContent = a.name || a.title || (isStreet ? state.names.street.get(code) : state.names.category.get(code)) || code;
-        const where = isStreet ? a.category && state.names.category.get(a.category) : a.street && state.names.street.get(a.street);
+        what.textContent = a.name || a.key || a.code || '';
+        // The street a category spike sits in, or the category a street spike is about.
+        const where = a.dim === 'street' ? a.category_name : a.street_name;
         const figures = document.createElement('span');
         const expected = a.expected !== undefined && a.expected !== null ? Number(a.expected).toFixed(1) : '?';
         figures.textContent =
@@ -325,21 +326,8 @@
     );
   }
 
-  // Category and street names for alerts that carry only codes; loaded once.
-  let namesLoaded = null;
-  function loadNames() {
-    if (!namesLoaded) {
-      namesLoaded = Promise.all([
-        api('/catalog').then((r) => (r.items || []).forEach((c) => state.names.category.set(c.code, c.name))),
-        api('/divisions?level=street').then((r) => (r.items || []).forEach((d) => state.names.street.set(d.code, d.name))),
-      ]).catch(() => {});
-    }
-    return namesLoaded;
-  }
-
   async function loadAlerts() {
-    await loadNames();
-    const data = await api('/alerts');
+    const data = await api('/alerts?limit=20');
     const items = Array.isArray(data) ? data : data.items || data.alerts || [];
     for (const a of items) {
       const key = a.id !== undefined ? String(a.id) : JSON.stringify(a);
