@@ -62,6 +62,30 @@ fn staff_sign_in_with_roles_and_language() {
     browse("signin.mjs");
 }
 
+/// A citizen on a 390x844 phone sends the form with a street found by name and again with
+/// "I don't know" and a typed address, gets two order numbers, and follows the first by number
+/// and phone (a wrong phone finds nothing).
+#[test]
+fn citizen_on_a_phone_sends_the_form_and_follows_the_order() {
+    browse("citizen.mjs");
+}
+
+/// An agent takes a known caller's call (their past orders show), searches the knowledge base
+/// as they type, picks the first answer with Alt+1 and records "answered" citing it with
+/// Alt+A; an editor's new entry arrives meanwhile as a live notice.
+#[test]
+fn agent_answers_a_call_from_the_knowledge_base() {
+    browse("agent.mjs");
+}
+
+/// An agent records an order with the assistant's place and reasons, a dispatcher sends it to
+/// the street office, the unit (its own browser context) finds it with the phone masked,
+/// acknowledges and replies; another unit never sees it; the citizen's page shows the reply.
+#[test]
+fn an_order_recorded_by_an_agent_reaches_the_unit_inbox() {
+    browse("order-to-unit.mjs");
+}
+
 /// The dashboard renders its charts and map: every chart has a drawn canvas, the map shows
 /// Beijing's 16 districts, and no script error (D2).
 #[test]
