@@ -105,3 +105,10 @@ fn a_dispatcher_dispatches_from_the_queue_in_one_click() {
 fn an_editor_edits_an_entry_and_sees_the_new_version() {
     browse("knowledge-editor.mjs");
 }
+
+/// A supervisor presses an overdue order with a note in one click; its supervision level rises
+/// and the note is in its history (D2).
+#[test]
+fn a_supervisor_supervises_an_overdue_order() {
+    browse("supervisor.mjs");
+}
