@@ -86,6 +86,18 @@
   }
   $('answered').addEventListener('click', answered);
 
+  // Nothing answers: file the question for the editors.
+  $('kb-missing').addEventListener('click', async () => {
+    const question = q.value.trim();
+    if (!question) return;
+    try {
+      await jiesu.api('POST', '/knowledge/missing', { question });
+      say($('answer-status'), zh ? `已报告知识缺失：${question}` : `Reported as missing: ${question}`);
+    } catch (e) {
+      say($('answer-status'), e.message, false);
+    }
+  });
+
   // The assistant reads the caller's words: place, urgency, category, with the words behind.
   async function assist() {
     const text = $('o-content').value.trim();

@@ -130,12 +130,16 @@ pub fn same_origin(parts: &Parts) -> bool {
     if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return true;
     }
-    let Some(origin) = parts.headers.get(axum::http::header::ORIGIN) else {
+    origin_is_host(&parts.headers)
+}
+
+/// Whether the request's `Origin`, when it has one, names its own `Host`.
+pub fn origin_is_host(headers: &axum::http::HeaderMap) -> bool {
+    let Some(origin) = headers.get(axum::http::header::ORIGIN) else {
         // No Origin: not a cross-site browser request (SameSite=Strict keeps the cookie home).
         return true;
     };
-    let host = parts
-        .headers
+    let host = headers
         .get(axum::http::header::HOST)
         .and_then(|h| h.to_str().ok());
     let origin_host = origin

@@ -1,6 +1,7 @@
 //! The pages' words in Chinese (zh-CN, first) and English: one table, looked up by key.
 //!
-//! Add a row to [`TABLE`] for every new label; a missing key shows itself as the key.
+//! Add a row to [`TABLE`] for every new label; a missing key shows as "?" and is logged, and
+//! the unit test checks every key is translated.
 
 /// The language a page is shown in, kept in the `jiesu_lang` cookie.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -210,6 +211,7 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("agent.key.assist", "智能助手分析", "Ask the assistant"),
     ("agent.take", "接听", "Take the call"),
     ("agent.noresults", "没有找到相关条目", "No entry found"),
+    ("agent.missing", "报告知识缺失", "Report the missing answer"),
     ("agent.pick", "请先选择一条知识", "Pick an entry first"),
     ("agent.name", "来电人称呼", "Caller's name"),
     ("agent.content", "诉求内容", "What the caller asks"),
@@ -272,7 +274,7 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("event.merged", "合并办理", "Merged"),
 ];
 
-/// The label `key` in `lang`; the key itself when the table lacks it.
+/// The label `key` in `lang`; "?" (logged) when the table lacks it.
 pub fn tr(lang: Lang, key: &str) -> &'static str {
     match TABLE
         .iter()
@@ -302,6 +304,53 @@ mod tests {
             assert!(!zh.is_empty() && !en.is_empty(), "{key} untranslated");
         }
         assert_eq!(tr(Lang::Zh, "signin"), "登录");
+        assert_eq!(tr(Lang::Zh, "no.such.key"), "?");
         assert_eq!(tr(Lang::En, "signin"), "Sign in");
+    }
+
+    /// Every `t("key")` in the templates and the pages' code is in the table, and every status
+    /// a ticket can have has a label.
+    #[test]
+    fn every_key_used_is_in_the_table() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut used = Vec::new();
+        for dir in ["templates", "src/pages"] {
+            for file in std::fs::read_dir(root.join(dir)).unwrap() {
+                let text = std::fs::read_to_string(file.unwrap().path()).unwrap();
+                for part in text.split("t(\"").skip(1) {
+                    if let Some((key, _)) = part.split_once('"')
+                        && !key.is_empty()
+                        && key != "key"
+                        && key
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c == '.' || c == '_')
+                    {
+                        used.push(key.to_string());
+                    }
+                }
+            }
+        }
+        assert!(used.len() > 50, "found the keys: {used:?}");
+        for status in [
+            "received",
+            "answered",
+            "dispatched",
+            "returned",
+            "in_progress",
+            "replied",
+            "reopened",
+            "closed",
+            "merged",
+        ] {
+            used.push(format!("status.{status}"));
+        }
+        let missing: Vec<_> = used
+            .iter()
+            .filter(|k| !TABLE.iter().any(|(key, _, _)| key == k))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "labels missing from the table: {missing:?}"
+        );
     }
 }

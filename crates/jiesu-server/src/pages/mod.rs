@@ -6,6 +6,14 @@
 //! directly. [`PageUser`] is the pages' extractor: not signed in → redirect to `/login`; a role
 //! the page's row in [`PAGES`] does not list → 403 page. Every page's words come from
 //! [`i18n::TABLE`] in Chinese first or English, switched by a cookie.
+//!
+//! To add a page: a module here with `routes()` merged in [`routes`]; a template in
+//! `templates/` that `{% extends "base.html" %}` and has a `ctx: Ctx` field (`ctx.t("key")` for
+//! words); its row in [`PAGES`] (the paths `/dispatch`, `/supervise`, `/dashboard` and
+//! `/knowledge` are listed already) and a first line `user.allow("/path")?` in the handler;
+//! its script or stylesheet in `assets/` and a row in [`assets::ASSETS`]; a browser test
+//! script in `crates/jiesu/tests/browser/` with its `#[test]` in `browser.rs`, and a row in
+//! `screenshots.mjs`.
 
 pub mod agent;
 pub mod assets;
@@ -395,6 +403,11 @@ struct NextQuery {
 }
 
 async fn login_form(visitor: Visitor, Query(q): Query<NextQuery>) -> Response {
+    if let Some(user) = &visitor.user {
+        // Signed in already: on to the page asked for, or the role's first page.
+        let to = local_path(q.next.as_deref()).unwrap_or_else(|| home_of(user.role).into());
+        return Redirect::to(&to).into_response();
+    }
     html(LoginPage {
         ctx: visitor.ctx,
         next: local_path(q.next.as_deref()).unwrap_or_default(),
@@ -422,6 +435,9 @@ pub fn home_of(role: Role) -> &'static str {
 async fn login(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let lang = lang_of(&headers);
     let ctx = || Ctx::new(lang, None, "/login".into());
+    if !crate::auth::origin_is_host(&headers) {
+        return PageError::Forbidden(Box::new(ctx())).into_response();
+    }
     let Ok(form) = serde_urlencoded::from_bytes::<LoginForm>(&body) else {
         return (
             StatusCode::BAD_REQUEST,

@@ -1,12 +1,13 @@
 // An agent takes a call from a known caller (their past orders show), finds the answer in the
 // knowledge base as they type, picks it with Alt+1, reads it out and records "answered" citing
 // the entry with Alt+A; an editor's new entry arrives as a live notice meanwhile.
-import { run, newPage, signIn, check } from './lib.mjs';
+import { run, newPage, signIn, check, unlabelled } from './lib.mjs';
 
 await run('agent answers a call from the knowledge base', async (browser, base) => {
   const page = await newPage(browser);
   await signIn(page, base, 'agent1', '/agent?phone=13911113333');
   await page.getByTestId('past').getByText('噪音扰民').waitFor();
+  check((await unlabelled(page)).length === 0, `every field labelled: ${await unlabelled(page)}`);
 
   // Keyboard: "/" focuses the search from anywhere.
   await page.locator('h1').click();
@@ -42,5 +43,11 @@ await run('agent answers a call from the knowledge base', async (browser, base) 
   check(ticket.status === 'answered', `the call is answered: ${ticket.status}`);
   check(ticket.caller.phone === '13911113333', 'the caller is the incoming number');
   check(ticket.answer_entry && JSON.stringify(ticket.answer_entry).includes('KB'), `cites the entry: ${JSON.stringify(ticket.answer_entry)}`);
+
+  // Nothing answers a question: the agent reports it for the editors.
+  await page.locator('#kb-q').fill('xyzzyplugh');
+  await page.getByText('没有找到相关条目').waitFor();
+  await page.getByRole('button', { name: '报告知识缺失' }).click();
+  await status.filter({ hasText: '已报告知识缺失' }).waitFor();
   check(page.jsErrors.length === 0, `no script errors: ${page.jsErrors}`);
 });

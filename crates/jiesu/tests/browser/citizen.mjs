@@ -1,7 +1,7 @@
 // A citizen on a phone (390x844) sends a request twice, once choosing district and street (the
 // street found by name) and once saying "I don't know" and typing the address, gets the order
 // numbers, and follows the first by number and phone.
-import { run, newPage, check, PHONE } from './lib.mjs';
+import { run, newPage, check, unlabelled, PHONE } from './lib.mjs';
 
 await run('citizen form on a phone', async (browser, base) => {
   const page = await newPage(browser, { viewport: PHONE, isMobile: true });
@@ -9,6 +9,8 @@ await run('citizen form on a phone', async (browser, base) => {
   await page.getByRole('heading', { name: '我要反映问题' }).waitFor();
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   check(width <= PHONE.width, `no sideways scrolling on a phone: ${width}px`);
+  const fontSize = await page.getByLabel('问题描述').evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
+  check(fontSize >= 18, `large type: ${fontSize}px`);
 
   // Step 1: one step at a time; the next step is hidden until this one is filled.
   check(!(await page.getByLabel('手机号').isVisible()), 'step 3 hidden at first');
@@ -62,5 +64,18 @@ await run('citizen form on a phone', async (browser, base) => {
   check(['已受理', '已派单'].includes(status), `status shown: ${status}`);
   await page.getByText('小区门口路灯连续三晚不亮').waitFor();
   await page.getByRole('listitem').filter({ hasText: '受理' }).first().waitFor();
+  check((await unlabelled(page)).length === 0, `every field labelled: ${await unlabelled(page)}`);
+
+  // Every field of the form has a label, at every step; the form is there in English too.
+  await page.goto(`${base}/`);
+  for (let step = 1; step <= 3; step += 1) {
+    const missing = await unlabelled(page);
+    check(missing.length === 0, `step ${step}: every field labelled: ${missing}`);
+    if (step === 1) await page.getByLabel('问题描述').fill('路灯不亮很多天了');
+    if (step < 3) await page.locator(`fieldset[data-step="${step}"]`).getByRole('button', { name: '下一步' }).click();
+  }
+  await page.getByRole('button', { name: 'English' }).click();
+  await page.getByRole('heading', { name: 'Tell us about a problem' }).waitFor();
+  await page.getByLabel('What happened').waitFor();
   check(page.jsErrors.length === 0, `no script errors: ${page.jsErrors}`);
 });

@@ -29,7 +29,8 @@ export async function launch() {
 /** A new context (its own cookies) and page, Chinese unless told. */
 export async function newPage(browser, { viewport = DESKTOP, isMobile = false } = {}) {
   const context = await browser.newContext({ viewport, isMobile, hasTouch: isMobile, locale: 'zh-CN' });
-  context.setDefaultTimeout(10000);
+  // Generous: CI runs these beside the other tests on two cores, against a debug build.
+  context.setDefaultTimeout(30000);
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -69,4 +70,12 @@ export async function run(name, body) {
   } finally {
     await browser.close();
   }
+}
+
+/** The visible form fields without a label (a <label for>, a wrapping label or aria-label). */
+export async function unlabelled(page) {
+  return page.evaluate(() => [...document.querySelectorAll('input, select, textarea')]
+    .filter((el) => el.type !== 'hidden' && el.offsetParent !== null)
+    .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
+    .map((el) => el.id || el.name || el.outerHTML.slice(0, 60)));
 }

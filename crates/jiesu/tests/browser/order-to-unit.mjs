@@ -2,7 +2,7 @@
 // dispatcher sends it to the street office, and the unit, signed in in its own browser
 // context, finds it in its inbox with the phone masked, acknowledges it and replies; another
 // unit never sees it.
-import { run, newPage, signIn, check } from './lib.mjs';
+import { run, newPage, signIn, check, unlabelled } from './lib.mjs';
 
 await run('an agent records an order and it reaches the unit inbox', async (browser, base) => {
   const agent = await newPage(browser);
@@ -50,6 +50,7 @@ await run('an agent records an order and it reaches the unit inbox', async (brow
   const again = unit.locator(`li.order[data-number="${number}"]`);
   await again.getByText('办理中').waitFor();
   await again.locator('summary', { hasText: '回复办理结果' }).click();
+  check((await unlabelled(unit)).length === 0, `every field labelled: ${await unlabelled(unit)}`);
   await again.getByLabel('办理结果', { exact: true }).fill('已更换井盖，现场已恢复安全。');
   await again.getByRole('button', { name: '回复办理结果' }).click();
   // A replied order leaves the inbox once the list reloads.
