@@ -1,7 +1,7 @@
 // The dispatcher dispatches from the queue in one click: a ticket whose category and street
 // the rules know waits in the queue with its proposed unit; one click dispatches it there and
 // it leaves the queue.
-import { run, newPage, signIn, check } from './lib.mjs';
+import { run, newPage, signIn, check, unlabelled } from './lib.mjs';
 
 await run('a dispatcher dispatches from the queue in one click', async (browser, base) => {
   const page = await newPage(browser);
@@ -29,6 +29,8 @@ await run('a dispatcher dispatches from the queue in one click', async (browser,
   await page.waitForSelector('#dispatch[data-state="ready"]');
   const card = page.locator(`#dispatch-queue li[data-number="${number}"]`);
   await card.waitFor();
+  const bare = await unlabelled(page);
+  check(bare.length === 0, `form fields without a label: ${bare}`);
   const button = card.locator('button.dispatch');
   check((await button.count()) === 1, 'no one-click dispatch button for the proposed unit');
   await button.click();

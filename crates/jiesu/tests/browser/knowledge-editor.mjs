@@ -1,6 +1,6 @@
 // The knowledge-base editor edits an entry and sees the new version in its history, with the
 // change shown in the difference.
-import { run, newPage, signIn, check } from './lib.mjs';
+import { run, newPage, signIn, check, unlabelled } from './lib.mjs';
 
 await run('an editor edits an entry and sees the new version', async (browser, base) => {
   const page = await newPage(browser);
@@ -12,6 +12,8 @@ await run('an editor edits an entry and sees the new version', async (browser, b
   const id = await first.getAttribute('data-entry');
   await first.click();
   await page.waitForSelector('#kb-versions li');
+  const bare = await unlabelled(page);
+  check(bare.length === 0, `form fields without a label: ${bare}`);
   const before = await page.locator('#kb-versions li').count();
   const answer = page.locator('#kb-f-answer');
   const added = '（更新：也可拨打12345热线咨询。）';

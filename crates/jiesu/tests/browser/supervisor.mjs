@@ -1,6 +1,6 @@
 // The supervisor presses an overdue order: the demo's overdue orders are listed with their late
 // limit, one click on 督办 raises the order's supervision level, as the API then shows.
-import { run, newPage, signIn, check } from './lib.mjs';
+import { run, newPage, signIn, check, unlabelled } from './lib.mjs';
 
 await run('a supervisor supervises an overdue order', async (browser, base) => {
   const page = await newPage(browser);
@@ -8,6 +8,8 @@ await run('a supervisor supervises an overdue order', async (browser, base) => {
   await page.waitForSelector('#supervise[data-state="ready"]');
   const card = page.locator('#supervise-overdue li.work-card').first();
   await card.waitFor();
+  const bare = await unlabelled(page);
+  check(bare.length === 0, `form fields without a label: ${bare}`);
   const late = await card.locator('.badge.overdue').count();
   check(late >= 1, 'an overdue order without its overdue badge');
   const id = await card.getAttribute('data-ticket');
