@@ -53,6 +53,7 @@
     charts: {},
     alerts: new Map(),
     lastDraw: null,
+    theme: null, // 'dark' on the wall screen
   };
 
   function now() {
@@ -84,7 +85,7 @@
 
   function chart(id) {
     if (!state.charts[id]) {
-      state.charts[id] = echarts.init(el(id), null, { renderer: 'canvas' });
+      state.charts[id] = echarts.init(el(id), state.theme, { renderer: 'canvas' });
     }
     return state.charts[id];
   }
@@ -191,6 +192,7 @@
     chart('volume-chart').setOption(
       {
         animation: false,
+        backgroundColor: 'transparent',
         grid: { left: 56, right: 24, top: 48, bottom: 40 },
         legend: { top: 4, textStyle: big },
         tooltip: { trigger: 'axis' },
@@ -221,6 +223,7 @@
     chart('hot-chart').setOption(
       {
         animation: false,
+        backgroundColor: 'transparent',
         grid: { left: 8, right: 96, top: 36, bottom: 16, containLabel: true },
         legend: { top: 0, textStyle: big, data: [T.current, T.previous] },
         tooltip: {
@@ -377,6 +380,7 @@
     chart('ranking-chart').setOption(
       {
         animation: false,
+        backgroundColor: 'transparent',
         grid: { left: 8, right: 64, top: 8, bottom: 16, containLabel: true },
         tooltip: {
           trigger: 'axis',
@@ -429,6 +433,7 @@
     chart('map-chart').setOption(
       {
         animation: false,
+        backgroundColor: 'transparent',
         tooltip: {
           trigger: 'item',
           formatter: (p) => p.name + '<br>' + fmt(p.value || 0) + ' ' + T.count,
@@ -483,6 +488,7 @@
     if (!state.charts[id] && el(id) && el(id).classList.contains('chart')) {
       chart(id).setOption({
         animation: false,
+        backgroundColor: 'transparent',
         grid: { left: 48, right: 24, top: 24, bottom: 32 },
         xAxis: { type: 'category', data: [] },
         yAxis: { type: 'value', minInterval: 1 },
@@ -546,7 +552,13 @@
       } else if (document.body.classList.contains('big-screen') && root.requestFullscreen) {
         root.requestFullscreen().catch(() => {});
       }
-      setTimeout(() => Object.values(state.charts).forEach((c) => c.resize()), 100);
+      // Light text on the dark wall screen: the charts are made again in ECharts' dark theme.
+      state.theme = document.body.classList.contains('big-screen') ? 'dark' : null;
+      for (const [id, c] of Object.entries(state.charts)) {
+        c.dispose();
+        delete state.charts[id];
+      }
+      setTimeout(refresh, 100);
     });
   }
 
