@@ -93,7 +93,8 @@ fn the_dashboard_renders_its_charts_and_map() {
     browse("dashboard.mjs");
 }
 
-/// A dispatcher dispatches a waiting ticket to the proposed unit in one click (D2).
+/// A dispatcher dispatches a waiting ticket to the proposed unit in one click, then upholds a
+/// returned ticket and re-dispatches it to a unit typed by name (D2).
 #[test]
 fn a_dispatcher_dispatches_from_the_queue_in_one_click() {
     browse("dispatcher.mjs");

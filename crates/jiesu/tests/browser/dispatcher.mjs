@@ -1,6 +1,6 @@
 // The dispatcher dispatches from the queue in one click: a ticket whose category and street
 // the rules know waits in the queue with its proposed unit; one click dispatches it there and
-// it leaves the queue.
+// it leaves the queue. Then a returned ticket is upheld and re-dispatched to a unit typed by name.
 import { run, newPage, signIn, check, unlabelled } from './lib.mjs';
 
 await run('a dispatcher dispatches from the queue in one click', async (browser, base) => {
@@ -40,5 +40,18 @@ await run('a dispatcher dispatches from the queue in one click', async (browser,
   const after = await page.evaluate(async (id) => (await (await fetch('/api/v1/tickets/' + id)).json()), created.body.id);
   check(after.status === 'dispatched' && after.lead_unit, 'ticket not dispatched: ' + after.status);
   await page.waitForFunction((n) => !document.querySelector(`#dispatch-queue li[data-number="${n}"]`), number, { timeout: 10000 });
+
+  // The demo's returned order (暖气不热, returned by 城管委): upheld and sent to the heating
+  // company typed by name.
+  await page.getByRole('tab', { name: /退单审核/ }).click();
+  const returned = page.locator('#dispatch-returns li.work-card').first();
+  await returned.waitFor();
+  const returnedId = await returned.getAttribute('data-ticket');
+  await returned.locator('input[name=unit]').fill('北京市热力集团有限责任公司');
+  await returned.locator('button.uphold').click();
+  await returned.locator('.result').waitFor();
+  const upheld = await page.evaluate(async (id) => (await (await fetch('/api/v1/tickets/' + id)).json()), returnedId);
+  check(upheld.status === 'dispatched' && upheld.lead_unit === 'heat',
+    `re-dispatched to heat: ${upheld.status} ${upheld.lead_unit} (${await returned.locator('.result').textContent()})`);
   check(errors.length === 0, 'console errors:\n' + errors.join('\n'));
 });
