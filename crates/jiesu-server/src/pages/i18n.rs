@@ -346,7 +346,12 @@ mod tests {
         }
         let missing: Vec<_> = used
             .iter()
-            .filter(|k| !TABLE.iter().any(|(key, _, _)| key == k))
+            .filter(|k| {
+                !TABLE
+                    .iter()
+                    .chain(crate::pages::words::WORDS)
+                    .any(|(key, _, _)| key == k)
+            })
             .collect();
         assert!(
             missing.is_empty(),
