@@ -80,7 +80,8 @@ fn agent_answers_a_call_from_the_knowledge_base() {
 
 /// An agent records an order with the assistant's place and reasons, a dispatcher sends it to
 /// the street office, the unit (its own browser context) finds it with the phone masked,
-/// acknowledges and replies; another unit never sees it; the citizen's page shows the reply.
+/// acknowledges it, asks for an extension and replies, and returns an order not its own with a
+/// reason; another unit never sees it; the citizen's page shows the reply.
 #[test]
 fn an_order_recorded_by_an_agent_reaches_the_unit_inbox() {
     browse("order-to-unit.mjs");

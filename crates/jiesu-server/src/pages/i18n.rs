@@ -231,6 +231,11 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("unit.return.reason", "退回理由", "Reason for returning"),
     ("unit.extension", "申请延期", "Ask for an extension"),
     ("unit.extension.days", "延期天数", "Days"),
+    (
+        "unit.extension.pending",
+        "延期申请待审（工作日）",
+        "Extension asked (working days)",
+    ),
     ("unit.extension.reason", "延期理由", "Reason"),
     ("unit.reply", "回复办理结果", "Reply"),
     ("unit.reply.text", "办理结果", "What was done"),

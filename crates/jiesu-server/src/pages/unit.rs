@@ -51,6 +51,8 @@ pub struct Order {
     pub actions: Vec<&'static str>,
     /// Whether this unit leads it (assisting units only read and reply to the lead).
     pub lead: bool,
+    /// Working days of an extension asked for and not yet decided.
+    pub extension_pending: Option<u32>,
 }
 
 impl Order {
@@ -154,6 +156,7 @@ async fn page(State(state): State<AppState>, user: PageUser) -> Result<Response,
                 state_label: ctx.t(key),
                 actions,
                 lead,
+                extension_pending: t.extension_pending,
             }
         })
         .collect();

@@ -49,6 +49,12 @@ await run('an agent records an order and it reaches the unit inbox', async (brow
   await unit.locator('#unit-status').filter({ hasText: number }).waitFor();
   const again = unit.locator(`li.order[data-number="${number}"]`);
   await again.getByText('办理中').waitFor();
+  // It needs longer: the unit asks for three more working days.
+  await again.locator('summary', { hasText: '申请延期' }).click();
+  await again.getByLabel('延期天数').fill('3');
+  await again.getByLabel('延期理由').fill('需协调物业更换井盖，材料在途');
+  await again.getByRole('button', { name: '申请延期' }).click();
+  await unit.locator(`li.order[data-number="${number}"]`).getByTestId('extension').filter({ hasText: '3' }).waitFor();
   await again.locator('summary', { hasText: '回复办理结果' }).click();
   check((await unlabelled(unit)).length === 0, `every field labelled: ${await unlabelled(unit)}`);
   await again.getByLabel('办理结果', { exact: true }).fill('已更换井盖，现场已恢复安全。');
@@ -56,6 +62,14 @@ await run('an agent records an order and it reaches the unit inbox', async (brow
   // A replied order leaves the inbox once the list reloads.
   await unit.locator(`li.order[data-number="${number}"]`).waitFor({ state: 'detached' });
   await unit.locator('#unit-status').filter({ hasText: number }).waitFor();
+
+  // An order that is not the unit's own goes back with a reason and stays listed as returned.
+  const demo = unit.locator('li.order', { has: unit.getByRole('button', { name: '签收' }) }).first();
+  const demoNumber = await demo.getAttribute('data-number');
+  await demo.locator('summary', { hasText: '退回' }).click();
+  await demo.getByLabel('退回理由').fill('该路段属市政道路，不属本街道管辖');
+  await demo.getByRole('button', { name: '退回' }).click();
+  await unit.locator(`li.order[data-number="${demoNumber}"]`).getByText('退回重派中').waitFor();
 
   // Another unit does not see it.
   const other = await newPage(browser);
