@@ -86,3 +86,31 @@ fn agent_answers_a_call_from_the_knowledge_base() {
 fn an_order_recorded_by_an_agent_reaches_the_unit_inbox() {
     browse("order-to-unit.mjs");
 }
+
+/// The dashboard renders its charts and map: every chart has a drawn canvas, the map shows
+/// Beijing's 16 districts, and no script error (D2).
+#[test]
+fn the_dashboard_renders_its_charts_and_map() {
+    browse("dashboard.mjs");
+}
+
+/// A dispatcher dispatches a waiting ticket to the proposed unit in one click, then upholds a
+/// returned ticket and re-dispatches it to a unit typed by name (D2).
+#[test]
+fn a_dispatcher_dispatches_from_the_queue_in_one_click() {
+    browse("dispatcher.mjs");
+}
+
+/// A knowledge-base editor edits an entry and sees the new version in its history, with the
+/// added words in the difference (D2).
+#[test]
+fn an_editor_edits_an_entry_and_sees_the_new_version() {
+    browse("knowledge-editor.mjs");
+}
+
+/// A supervisor presses an overdue order with a note in one click; its supervision level rises
+/// and the note is in its history (D2).
+#[test]
+fn a_supervisor_supervises_an_overdue_order() {
+    browse("supervisor.mjs");
+}

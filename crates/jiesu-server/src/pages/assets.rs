@@ -35,6 +35,37 @@ pub const ASSETS: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
         include_str!("../../assets/unit.js"),
     ),
+    // The centre's work pages: dashboard, dispatcher, supervisor, knowledge-base editor.
+    (
+        "staff.css",
+        "text/css; charset=utf-8",
+        include_str!("../../assets/staff.css"),
+    ),
+    (
+        "staff.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/staff.js"),
+    ),
+    (
+        "dashboard.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/dashboard.js"),
+    ),
+    (
+        "dispatch.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/dispatch.js"),
+    ),
+    (
+        "supervise.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/supervise.js"),
+    ),
+    (
+        "knowledge.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/knowledge.js"),
+    ),
 ];
 
 /// A short hash of every asset.

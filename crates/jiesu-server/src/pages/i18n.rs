@@ -281,7 +281,11 @@ pub const TABLE: &[(&str, &str, &str)] = &[
 
 /// The label `key` in `lang`; "?" (logged) when the table lacks it.
 pub fn tr(lang: Lang, key: &str) -> &'static str {
-    match TABLE.iter().find(|(k, _, _)| *k == key) {
+    match TABLE
+        .iter()
+        .chain(super::words::WORDS)
+        .find(|(k, _, _)| *k == key)
+    {
         Some((_, zh, en)) => match lang {
             Lang::Zh => zh,
             Lang::En => en,
@@ -347,7 +351,12 @@ mod tests {
         }
         let missing: Vec<_> = used
             .iter()
-            .filter(|k| !TABLE.iter().any(|(key, _, _)| key == k))
+            .filter(|k| {
+                !TABLE
+                    .iter()
+                    .chain(crate::pages::words::WORDS)
+                    .any(|(key, _, _)| key == k)
+            })
             .collect();
         assert!(
             missing.is_empty(),

@@ -18,8 +18,14 @@
 pub mod agent;
 pub mod assets;
 pub mod citizen;
+pub mod dashboard;
+pub mod dispatch;
 pub mod i18n;
+pub mod knowledge;
+pub mod supervise;
 pub mod unit;
+pub mod vendor;
+pub mod words;
 
 use crate::AppState;
 use crate::auth::{SESSION_COOKIE, cookie, new_token, same_origin, user_for_token};
@@ -84,7 +90,8 @@ pub const PAGES: &[PageDef] = &[
     PageDef {
         path: "/dashboard",
         label: "nav.dashboard",
-        roles: &[Role::Analyst, Role::Supervisor, Role::Dispatcher],
+        // The analytics API it reads answers analysts and supervisors (and admins).
+        roles: &[Role::Analyst, Role::Supervisor],
     },
     PageDef {
         path: "/knowledge",
@@ -109,9 +116,14 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/lang", get(switch_lang))
         .route("/assets/{file}", get(assets::serve))
+        .route("/assets/vendor/{*path}", get(vendor::serve))
         .merge(citizen::routes())
         .merge(agent::routes())
         .merge(unit::routes())
+        .merge(dashboard::routes())
+        .merge(dispatch::routes())
+        .merge(supervise::routes())
+        .merge(knowledge::routes())
 }
 
 /// A link in the navigation.

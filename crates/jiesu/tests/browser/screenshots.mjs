@@ -42,6 +42,32 @@ export const PAGES = [
     },
   },
   { name: 'unit', user: 'beixiaguan1', path: '/unit' },
+  {
+    name: 'dashboard', user: 'analyst1', path: '/dashboard',
+    prepare: async (p) => {
+      await p.locator('#dashboard[data-state="ready"]').waitFor({ timeout: 20000 });
+    },
+  },
+  {
+    name: 'dispatch', user: 'dispatcher1', path: '/dispatch',
+    prepare: async (p) => {
+      await p.locator('#dispatch[data-state="ready"]').waitFor();
+    },
+  },
+  {
+    name: 'supervise', user: 'supervisor1', path: '/supervise',
+    prepare: async (p) => {
+      await p.locator('#supervise[data-state="ready"]').waitFor();
+    },
+  },
+  {
+    name: 'knowledge', user: 'editor1', path: '/knowledge',
+    prepare: async (p) => {
+      await p.locator('#knowledge[data-state="ready"]').waitFor();
+      await p.locator('#kb-entries button[data-entry]').first().click();
+      await p.locator('#kb-versions li').first().waitFor();
+    },
+  },
 ];
 
 const base = baseUrl();
