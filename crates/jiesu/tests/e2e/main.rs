@@ -610,3 +610,76 @@ async fn the_demo_knowledge_base_answers_and_the_replies_file_imports_once() {
         .await;
     assert!(!found["items"].as_array().unwrap().is_empty(), "{found}");
 }
+
+/// Four weeks of generated Beijing traffic with 40 extra reports of one problem on one street
+/// in one hour: the spike check of that hour finds exactly one alert, for that category and
+/// that street; the hours around it find none.
+#[tokio::test]
+async fn a_spike_in_generated_traffic_raises_exactly_one_alert() {
+    let j = Jiesu::new();
+    let source = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data");
+    // 25 October to 22 November 2026 (29 Beijing days), the last day kept as full orders; the
+    // spike is 事故处理 (010101) on 北下关街道 (110108007) from 10:00 to 11:00 on the last day.
+    let out = j.run(
+        &[
+            "gen",
+            "--load",
+            "--days",
+            "29",
+            "--per-day",
+            "1500",
+            "--full-days",
+            "1",
+            "--start",
+            "2026-10-25",
+            "--seed",
+            "7",
+            "--source",
+            source,
+            "--spike",
+            "010101,110108007,2026-11-22T10,40",
+        ],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let added = j.run(
+        &["user", "add", "analyst9", "--role", "analyst"],
+        "pw-analyst9\n",
+    );
+    assert!(added.status.success());
+    let analyst = j.token("analyst9");
+    let server = j.serve(&["--no-demo"]);
+
+    let spikes_at = |at: &'static str| {
+        let server = &server;
+        let analyst = &analyst;
+        async move {
+            let (status, body) = server
+                .get(&format!("/api/v1/analytics/spikes?at={at}"), analyst)
+                .await;
+            assert_eq!(status, 200, "{body}");
+            body
+        }
+    };
+    // `at` is the end of the hour checked (the last complete hour before it).
+    let found = spikes_at("2026-11-22T11:00:00%2B08:00").await;
+    let spikes = found["spikes"].as_array().expect("spikes");
+    assert_eq!(spikes.len(), 1, "exactly one alert: {found}");
+    let alert = &spikes[0];
+    assert_eq!(alert["dim"], "category3", "{alert}");
+    assert_eq!(alert["key"], "010101", "{alert}");
+    assert_eq!(alert["street"], "110108007", "{alert}");
+    assert!(alert["count"].as_i64().unwrap() >= 40, "{alert}");
+    for quiet in ["2026-11-22T10:00:00%2B08:00", "2026-11-22T12:00:00%2B08:00"] {
+        let none = spikes_at(quiet).await;
+        assert_eq!(
+            none["spikes"].as_array().unwrap().len(),
+            0,
+            "{quiet}: {none}"
+        );
+    }
+}
