@@ -358,28 +358,69 @@ pub const SPIKE_DIMS: [Dim; 2] = [Dim::Category3, Dim::Street];
 /// The share of a spike one street (or category) must hold to be named on the alert.
 const CONCENTRATION: f64 = 0.5;
 
-/// The raw spikes of one hour, every dimension.
+/// Past counts of `keys` summed over `buckets`: point lookups when the keys are few against
+/// `all` keys of the dimension, one scan of the buckets otherwise.
+async fn past_counts(
+    state: &AppState,
+    dim: Dim,
+    buckets: &[DateTime<Utc>],
+    keys: &[String],
+    all: usize,
+) -> Result<HashMap<String, i64>, StoreError> {
+    let (Some(first), Some(last)) = (buckets.iter().min(), buckets.iter().max()) else {
+        return Ok(HashMap::new());
+    };
+    let rows = if keys.len() * 4 < all {
+        state
+            .store
+            .key_counts(Grain::Hour, dim, buckets, keys)
+            .await?
+    } else {
+        // The buckets are consecutive hours here.
+        let to = *last + TimeDelta::hours(1);
+        state
+            .store
+            .bucket_counts(Grain::Hour, dim, *first, to)
+            .await?
+    };
+    Ok(rows.into_iter().collect())
+}
+
+/// The raw spikes of one hour, every dimension; with `only`, just those keys are looked at
+/// (the spikes of the hour after, to tell whether they were already going on).
 async fn raw_spikes(
     state: &AppState,
     rule: &SpikeRule,
     hour: DateTime<Utc>,
+    only: Option<&[Spike]>,
 ) -> Result<Vec<Spike>, StoreError> {
-    let one = TimeDelta::hours(1);
     let mut spikes = Vec::new();
     for dim in SPIKE_DIMS {
-        let counts = |from: DateTime<Utc>, to: DateTime<Utc>| {
-            let store = state.store.clone();
-            async move {
-                Ok::<_, StoreError>(
-                    store
-                        .bucket_counts(Grain::Hour, dim, from, to)
-                        .await?
-                        .into_iter()
-                        .collect::<HashMap<String, i64>>(),
-                )
+        let (current, all) = match only {
+            None => {
+                let all = state
+                    .store
+                    .bucket_counts(Grain::Hour, dim, hour, hour + TimeDelta::hours(1))
+                    .await?;
+                let n = all.len();
+                (all, n)
+            }
+            Some(asked) => {
+                let keys: Vec<String> = asked
+                    .iter()
+                    .filter(|s| s.dim == dim)
+                    .map(|s| s.key.clone())
+                    .collect();
+                if keys.is_empty() {
+                    continue;
+                }
+                let found = state
+                    .store
+                    .key_counts(Grain::Hour, dim, &[hour], &keys)
+                    .await?;
+                (found, usize::MAX)
             }
         };
-        let current = counts(hour, hour + one).await?;
         // Only keys that could pass the minimum count need a history.
         let mut histories: BTreeMap<String, History> = current
             .into_iter()
@@ -397,14 +438,16 @@ async fn raw_spikes(
         if histories.is_empty() {
             continue;
         }
+        let keys: Vec<String> = histories.keys().cloned().collect();
         for k in 0..BASELINE_WEEKS {
             let at = hour - TimeDelta::weeks(k as i64 + 1);
-            let week = counts(at, at + one).await?;
+            let week = past_counts(state, dim, &[at], &keys, all).await?;
             for (key, h) in histories.iter_mut() {
                 h.weekly[k] = week.get(key).copied().unwrap_or(0);
             }
         }
-        let day = counts(hour - TimeDelta::hours(24), hour).await?;
+        let day: Vec<DateTime<Utc>> = (1..=24).map(|h| hour - TimeDelta::hours(h)).collect();
+        let day = past_counts(state, dim, &day, &keys, all).await?;
         for (key, h) in histories.iter_mut() {
             h.last_day = day.get(key).copied().unwrap_or(0);
         }
@@ -428,6 +471,20 @@ fn concentrated(cells: impl IntoIterator<Item = (String, i64)>, total: i64) -> O
         .map(|(k, _)| k)
 }
 
+/// The alert of a spike, with the category or street that holds most of it.
+fn new_alert(s: Spike, category: Option<String>, street: Option<String>) -> NewAlert {
+    NewAlert {
+        dim: s.dim,
+        key: s.key,
+        category,
+        street,
+        count: s.count,
+        expected: s.expected,
+        z: s.z,
+        statistic: STATISTIC.to_string(),
+    }
+}
+
 /// The alerts a set of spikes of one hour make: each category spike names the street holding
 /// most of it and each street spike the category; a street spike explained by a category spike
 /// on that street (the same tickets) is folded into the category's alert, so one burst of one
@@ -438,33 +495,38 @@ async fn alerts_of(
     spikes: Vec<Spike>,
 ) -> Result<Vec<NewAlert>, StoreError> {
     let mut alerts = Vec::new();
-    for s in spikes {
-        let (category, street) = match s.dim {
-            Dim::Street => {
+    // Category spikes first: the tickets of their cells also tell, without another scan of
+    // the hour, which category holds most of a street's spike.
+    let (streets, categories): (Vec<Spike>, Vec<Spike>) =
+        spikes.into_iter().partition(|s| s.dim == Dim::Street);
+    let mut seen: HashMap<(String, String), i64> = HashMap::new();
+    for s in categories {
+        let cells = state.store.hour_cells(hour, Some(&s.key), None).await?;
+        for (c, st, n) in &cells {
+            let leaf = c.get(..6).unwrap_or("").to_string();
+            *seen.entry((leaf, st.clone())).or_insert(0) += n;
+        }
+        let street = concentrated(cells.into_iter().map(|(_, st, n)| (st, n)), s.count);
+        alerts.push(new_alert(s, None, street));
+    }
+    for s in streets {
+        // A leaf holding more than half of the street's tickets is the one `concentrated`
+        // would name.
+        let known = seen
+            .iter()
+            .find(|((_, st), n)| *st == s.key && 2 * **n > s.count)
+            .map(|((leaf, _), _)| leaf.clone());
+        let category = match known {
+            Some(leaf) => Some(leaf),
+            None => {
                 let cells = state.store.hour_cells(hour, None, Some(&s.key)).await?;
                 let leaf = cells
                     .into_iter()
                     .map(|(c, _, n)| (c.get(..6).unwrap_or("").to_string(), n));
-                (concentrated(leaf, s.count), None)
-            }
-            _ => {
-                let cells = state.store.hour_cells(hour, Some(&s.key), None).await?;
-                (
-                    None,
-                    concentrated(cells.into_iter().map(|(_, st, n)| (st, n)), s.count),
-                )
+                concentrated(leaf, s.count)
             }
         };
-        alerts.push(NewAlert {
-            dim: s.dim,
-            key: s.key,
-            category,
-            street,
-            count: s.count,
-            expected: s.expected,
-            z: s.z,
-            statistic: STATISTIC.to_string(),
-        });
+        alerts.push(new_alert(s, category, None));
     }
     let folded: Vec<(String, String)> = alerts
         .iter()
@@ -487,11 +549,11 @@ pub async fn spike_check(
     hour: DateTime<Utc>,
 ) -> Result<Vec<NewAlert>, StoreError> {
     let rule = SpikeRule::default();
-    let current = raw_spikes(state, &rule, hour).await?;
+    let current = raw_spikes(state, &rule, hour, None).await?;
     if current.is_empty() {
         return Ok(Vec::new());
     }
-    let before = raw_spikes(state, &rule, hour - TimeDelta::hours(1)).await?;
+    let before = raw_spikes(state, &rule, hour - TimeDelta::hours(1), Some(&current)).await?;
     alerts_of(state, hour, new_spikes(current, &before)).await
 }
 

@@ -93,6 +93,15 @@ pub trait AnalyticsStore: Send + Sync {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> StoreResult<Vec<(String, i64)>>;
+    /// The counts of these `keys` of `dim`, summed over these bucket starts: point lookups
+    /// of each (bucket, key), for when a few keys need their history.
+    async fn key_counts(
+        &self,
+        grain: Grain,
+        dim: Dim,
+        buckets: &[DateTime<Utc>],
+        keys: &[String],
+    ) -> StoreResult<Vec<(String, i64)>>;
     /// The same counts bucket by bucket, in time order.
     async fn bucket_series(
         &self,

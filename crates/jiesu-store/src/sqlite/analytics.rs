@@ -107,6 +107,45 @@ impl AnalyticsStore for SqliteStore {
         .await?)
     }
 
+    async fn key_counts(
+        &self,
+        grain: Grain,
+        dim: Dim,
+        buckets: &[DateTime<Utc>],
+        keys: &[String],
+    ) -> StoreResult<Vec<(String, i64)>> {
+        let mut sums: BTreeMap<String, i64> = BTreeMap::new();
+        if buckets.is_empty() {
+            return Ok(Vec::new());
+        }
+        // `bucket IN (…) AND key IN (…)` lets SQLite seek each pair in the primary key
+        // instead of scanning every key of the buckets.
+        for chunk in keys.chunks(400) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "SELECT key, SUM(n) FROM rollup_buckets WHERE grain = ",
+            );
+            q.push_bind(grain.as_str())
+                .push(" AND dim = ")
+                .push_bind(dim.as_str())
+                .push(" AND bucket IN (");
+            let mut sep = q.separated(", ");
+            for b in buckets {
+                sep.push_bind(millis(*b));
+            }
+            q.push(") AND key IN (");
+            let mut sep = q.separated(", ");
+            for k in chunk {
+                sep.push_bind(k.clone());
+            }
+            q.push(") GROUP BY key");
+            let rows: Vec<(String, i64)> = q.build_query_as().fetch_all(&self.read).await?;
+            for (k, n) in rows {
+                *sums.entry(k).or_insert(0) += n;
+            }
+        }
+        Ok(sums.into_iter().filter(|(_, n)| *n != 0).collect())
+    }
+
     async fn bucket_series(
         &self,
         grain: Grain,

@@ -829,3 +829,57 @@ async fn term_counts_add_up_per_hour_day_and_week_and_read_back_top_first() {
     some.sort();
     assert_eq!(some, counts(&[("停水", 3)]));
 }
+
+#[tokio::test]
+async fn key_counts_sum_the_asked_keys_over_the_asked_hours_only() {
+    use crate::AnalyticsStore;
+    use jiesu_core::analytics::{Dim, Grain};
+    let (_d, store) = open().await;
+    // 北下关: two at 08:00 and one at 09:00 (UTC); 紫竹院: one at 08:00 and one at 10:00.
+    let placed = [
+        ("110108007", 8),
+        ("110108007", 8),
+        ("110108007", 9),
+        ("110108011", 8),
+        ("110108011", 10),
+    ];
+    let batch = placed
+        .iter()
+        .enumerate()
+        .map(|(i, (street, hour))| {
+            let mut n = new_ticket(&format!("k{i}"), None, *hour);
+            n.intake.street_code = Some((*street).into());
+            n
+        })
+        .collect();
+    store.create_tickets(batch).await.unwrap();
+    let h = |hour| Utc.with_ymd_and_hms(2026, 11, 23, hour, 0, 0).unwrap();
+    let keys = |k: &[&str]| k.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let both = store
+        .key_counts(
+            Grain::Hour,
+            Dim::Street,
+            &[h(8), h(9)],
+            &keys(&["110108007", "110108011"]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        both,
+        vec![("110108007".to_string(), 3), ("110108011".to_string(), 1)]
+    );
+    // The same as the scan of those hours, restricted to the key.
+    let scanned = store
+        .bucket_counts(Grain::Hour, Dim::Street, h(8), h(10))
+        .await
+        .unwrap();
+    assert!(scanned.contains(&("110108007".to_string(), 3)));
+    let one = store
+        .key_counts(Grain::Hour, Dim::Street, &[h(10)], &keys(&["110108007"]))
+        .await
+        .unwrap();
+    assert!(
+        one.is_empty(),
+        "no ticket of that street in that hour: {one:?}"
+    );
+}
