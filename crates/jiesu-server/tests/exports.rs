@@ -4,25 +4,15 @@
 //! once after a restart for slots missed meanwhile, and posts its file to a URL.
 
 use axum::http::StatusCode;
-use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use jiesu_core::Role;
+use jiesu_server::Clock;
 use jiesu_server::exchange::run_due;
-use jiesu_server::{AppState, Clock, ManualClock};
-use jiesu_store::DynStore;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 mod common;
-
-fn beijing(d: u32, h: u32, min: u32) -> DateTime<Utc> {
-    FixedOffset::east_opt(8 * 3600)
-        .unwrap()
-        .with_ymd_and_hms(2026, 11, d, h, min, 0)
-        .unwrap()
-        .with_timezone(&Utc)
-}
 
 const USERS: &[common::TestUser] = &[
     ("admin", Role::Admin, None),
@@ -32,35 +22,13 @@ const USERS: &[common::TestUser] = &[
     ("cgw", Role::Unit, Some("cgw")),
 ];
 
-struct World {
-    state: AppState,
-    clock: Arc<ManualClock>,
-    tokens: BTreeMap<&'static str, String>,
-}
+use common::{World, beijing};
 
 async fn start(path: &Path, fresh: bool, now: DateTime<Utc>) -> World {
-    let store: DynStore = Arc::new(common::open_store(path, fresh, USERS).await);
-    let clock = Arc::new(ManualClock::new(now));
-    let state = AppState::new(store.clone(), clock.clone()).await.unwrap();
-    let tokens = common::tokens(&store, USERS).await;
-    World {
-        state,
-        clock,
-        tokens,
-    }
+    World::open(path, fresh, USERS, now).await
 }
 
 impl World {
-    async fn call(
-        &self,
-        user: &str,
-        method: &str,
-        path: &str,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        common::send(&self.state, Some(&self.tokens[user]), method, path, body).await
-    }
-
     /// A ticket on 北下关街道 (Haidian), taken by the agent: its id and number.
     async fn new_ticket(&self, title: &str) -> (String, String) {
         let (status, t) = self

@@ -4,27 +4,17 @@
 //! naming the field.
 
 use axum::http::StatusCode;
-use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use http_body_util::BodyExt;
 use jiesu_core::Role;
-use jiesu_server::{AppState, ManualClock, app};
-use jiesu_store::DynStore;
+use jiesu_server::app;
 use jiesu_store::knowledge::Contact;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::sync::Arc;
 use tower::ServiceExt;
 
 mod common;
-
-fn beijing(d: u32, h: u32, min: u32) -> DateTime<Utc> {
-    FixedOffset::east_opt(8 * 3600)
-        .unwrap()
-        .with_ymd_and_hms(2026, 11, d, h, min, 0)
-        .unwrap()
-        .with_timezone(&Utc)
-}
 
 const USERS: &[common::TestUser] = &[
     ("agent", Role::Agent, None),
@@ -33,39 +23,9 @@ const USERS: &[common::TestUser] = &[
     ("cgw", Role::Unit, Some("cgw")),
 ];
 
-struct World {
-    state: AppState,
-    clock: Arc<ManualClock>,
-    tokens: BTreeMap<&'static str, String>,
-    _dir: tempfile::TempDir,
-}
+use common::{World, beijing};
 
 impl World {
-    async fn new() -> World {
-        let dir = tempfile::tempdir().unwrap();
-        let store: DynStore =
-            Arc::new(common::open_store(&dir.path().join("jiesu.db"), true, USERS).await);
-        let clock = Arc::new(ManualClock::new(beijing(22, 9, 0)));
-        let state = AppState::new(store.clone(), clock.clone()).await.unwrap();
-        let tokens = common::tokens(&store, USERS).await;
-        World {
-            state,
-            clock,
-            tokens,
-            _dir: dir,
-        }
-    }
-
-    async fn call(
-        &self,
-        user: &str,
-        method: &str,
-        path: &str,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        common::send(&self.state, Some(&self.tokens[user]), method, path, body).await
-    }
-
     /// The raw answer: status, content type and body.
     async fn get(&self, user: &str, path: &str) -> (StatusCode, String, Vec<u8>) {
         let resp = app(self.state.clone())
@@ -150,7 +110,7 @@ fn workbook(bytes: &[u8]) -> (Vec<String>, String) {
 
 #[tokio::test]
 async fn the_daily_report_shows_the_days_totals_and_shares_in_html_and_excel() {
-    let w = World::new().await;
+    let w = World::fresh(USERS, beijing(22, 9, 0)).await;
     // The day before: 4 tickets.
     for h in [9, 10, 11, 12] {
         w.ticket(beijing(22, h, 0), "路灯不亮", "dispatch").await;
@@ -302,7 +262,7 @@ async fn the_daily_report_shows_the_days_totals_and_shares_in_html_and_excel() {
 
 #[tokio::test]
 async fn bad_parameters_are_refused_naming_the_field() {
-    let w = World::new().await;
+    let w = World::fresh(USERS, beijing(22, 9, 0)).await;
     for (path, field) in [
         ("/api/v1/reports/daily?date=2026-13-01", "date"),
         ("/api/v1/reports/daily?date=yesterday", "date"),
@@ -328,7 +288,7 @@ async fn bad_parameters_are_refused_naming_the_field() {
 
 #[tokio::test]
 async fn hourly_special_and_ranking_reports_answer_in_every_format() {
-    let w = World::new().await;
+    let w = World::fresh(USERS, beijing(22, 9, 0)).await;
     let first = w.ticket(beijing(23, 14, 5), "路灯不亮", "dispatch").await;
     let second = w.ticket(beijing(23, 14, 40), "路灯闪烁", "none").await;
     w.ticket(beijing(23, 15, 10), "噪音扰民", "none").await;
@@ -422,7 +382,7 @@ async fn hourly_special_and_ranking_reports_answer_in_every_format() {
 
 #[tokio::test]
 async fn units_that_let_deadlines_pass_show_in_the_daily_report() {
-    let w = World::new().await;
+    let w = World::fresh(USERS, beijing(22, 9, 0)).await;
     w.clock.set(beijing(23, 9, 0));
     let (status, t) = w
         .call(

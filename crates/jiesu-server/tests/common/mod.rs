@@ -94,3 +94,65 @@ pub async fn send(
         serde_json::from_slice(&bytes).unwrap_or(Value::Null),
     )
 }
+
+/// An instant given in Beijing time, November 2026.
+pub fn beijing(day: u32, hour: u32, minute: u32) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    chrono::FixedOffset::east_opt(8 * 3600)
+        .unwrap()
+        .with_ymd_and_hms(2026, 11, day, hour, minute, 0)
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+}
+
+/// A running app on a database file, its virtual clock and its users' tokens.
+pub struct World {
+    pub state: AppState,
+    pub store: DynStore,
+    pub clock: std::sync::Arc<jiesu_server::ManualClock>,
+    pub tokens: BTreeMap<&'static str, String>,
+    /// The temporary folder of [`World::fresh`], removed when the world is dropped.
+    pub dir: Option<tempfile::TempDir>,
+}
+
+impl World {
+    /// The app on a new database in a temporary folder, with `users`.
+    pub async fn fresh(users: &[TestUser], now: chrono::DateTime<chrono::Utc>) -> World {
+        let dir = tempfile::tempdir().unwrap();
+        let mut world = World::open(&dir.path().join("jiesu.db"), true, users, now).await;
+        world.dir = Some(dir);
+        world
+    }
+
+    /// The app on the database at `path` (fresh: with reference data and `users`), its clock
+    /// standing at `now`.
+    pub async fn open(
+        path: &Path,
+        fresh: bool,
+        users: &[TestUser],
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> World {
+        let store: DynStore = std::sync::Arc::new(open_store(path, fresh, users).await);
+        let clock = std::sync::Arc::new(jiesu_server::ManualClock::new(now));
+        let state = AppState::new(store.clone(), clock.clone()).await.unwrap();
+        let tokens = tokens(&store, users).await;
+        World {
+            state,
+            store,
+            clock,
+            tokens,
+            dir: None,
+        }
+    }
+
+    /// Sends one request as `user`.
+    pub async fn call(
+        &self,
+        user: &str,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        send(&self.state, Some(&self.tokens[user]), method, path, body).await
+    }
+}
