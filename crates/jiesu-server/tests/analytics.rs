@@ -7,15 +7,14 @@ mod common;
 use axum::body::Body;
 use axum::http::StatusCode;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
-use common::{TestUser, open_store, request, send, tokens};
+use common::{TestUser, request, send};
 use http_body_util::BodyExt;
 use jiesu_core::analytics::{Dim, Grain};
 use jiesu_core::{Actor, Caller, Channel, Intake, Role, TicketId, Urgency};
-use jiesu_server::{AppState, ManualClock, app};
+use jiesu_server::app;
 use jiesu_store::{DynStore, NewTicket};
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::sync::Arc;
 use tower::ServiceExt;
 
 const USERS: &[TestUser] = &[
@@ -125,27 +124,10 @@ async fn background(
         .collect()
 }
 
-struct App {
-    state: AppState,
-    store: DynStore,
-    clock: Arc<ManualClock>,
-    tokens: std::collections::BTreeMap<&'static str, String>,
-    _dir: tempfile::TempDir,
-}
+use common::World as App;
 
 async fn app_at(now: DateTime<Utc>) -> App {
-    let dir = tempfile::tempdir().unwrap();
-    let store: DynStore = Arc::new(open_store(&dir.path().join("jiesu.db"), true, USERS).await);
-    let clock = Arc::new(ManualClock::new(now));
-    let state = AppState::new(store.clone(), clock.clone()).await.unwrap();
-    let tokens = tokens(&store, USERS).await;
-    App {
-        state,
-        store,
-        clock,
-        tokens,
-        _dir: dir,
-    }
+    App::fresh(USERS, now).await
 }
 
 impl App {

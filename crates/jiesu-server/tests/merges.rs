@@ -5,15 +5,12 @@
 //! morning's callback list holds every caller.
 
 use axum::http::StatusCode;
-use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use jiesu_core::Role;
-use jiesu_server::{AppState, ManualClock};
-use jiesu_store::DynStore;
 use serde_json::{Value, json};
 
 mod common;
-use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::collections::BTreeSet;
 
 /// 北下关街道, Haidian.
 const STREET: &str = "110108007";
@@ -27,47 +24,13 @@ const USERS: &[(&str, Role, Option<&str>)] = &[
     ("bxg", Role::Unit, Some(STREET)),
 ];
 
-struct World {
-    state: AppState,
-    clock: Arc<ManualClock>,
-    tokens: BTreeMap<&'static str, String>,
-    _dir: tempfile::TempDir,
-}
-
-fn beijing(d: u32, h: u32, m: u32) -> DateTime<Utc> {
-    FixedOffset::east_opt(8 * 3600)
-        .unwrap()
-        .with_ymd_and_hms(2026, 11, d, h, m, 0)
-        .unwrap()
-        .with_timezone(&Utc)
-}
+use common::{World, beijing};
 
 async fn start() -> World {
-    let dir = tempfile::tempdir().unwrap();
-    let store = common::open_store(&dir.path().join("jiesu.db"), true, USERS).await;
-    let store: DynStore = Arc::new(store);
-    let clock = Arc::new(ManualClock::new(beijing(23, 9, 0)));
-    let state = AppState::new(store.clone(), clock.clone()).await.unwrap();
-    let tokens = common::tokens(&store, USERS).await;
-    World {
-        state,
-        clock,
-        tokens,
-        _dir: dir,
-    }
+    World::fresh(USERS, beijing(23, 9, 0)).await
 }
 
 impl World {
-    async fn call(
-        &self,
-        user: &str,
-        method: &str,
-        path: &str,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        common::send(&self.state, Some(&self.tokens[user]), method, path, body).await
-    }
-
     /// A caller reports a broken street light at `at`.
     async fn report(&self, at: DateTime<Utc>, name: &str, phone: &str, content: &str) -> Value {
         self.clock.set(at);
