@@ -85,37 +85,45 @@ pub async fn scan_once(state: &AppState, now: DateTime<Utc>) -> Result<ScanRepor
     }
 }
 
-/// Looks every `every` for a retrained category model file and puts it in use.
-pub fn spawn_model_watch(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        loop {
-            tick.tick().await;
-            let assistant = state.assistant.clone();
-            let _ = tokio::task::spawn_blocking(move || assistant.reload_model()).await;
-        }
-    })
-}
-
-/// Runs [`scan_once`] now and then every `every`, until the runtime stops.
-pub fn spawn_scanner(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
+/// Runs `job` now and then every `every` (a tick missed while the job ran waits rather than
+/// bursts), until the runtime stops.
+fn repeat<F, Fut>(state: AppState, every: Duration, job: F) -> tokio::task::JoinHandle<()>
+where
+    F: Fn(AppState) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let now = state.clock.now();
-            match scan_once(&state, now).await {
-                Ok(r) if r.events > 0 => {
-                    tracing::info!(
-                        checked = r.checked,
-                        events = r.events,
-                        "time limits checked"
-                    )
-                }
-                Ok(_) => {}
-                Err(e) => tracing::error!(error = %e, "time-limit scan failed"),
+            job(state.clone()).await;
+        }
+    })
+}
+
+/// Looks every `every` for a retrained category model file and puts it in use.
+pub fn spawn_model_watch(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
+    repeat(state, every, |state| async move {
+        let assistant = state.assistant.clone();
+        let _ = tokio::task::spawn_blocking(move || assistant.reload_model()).await;
+    })
+}
+
+/// Runs [`scan_once`] now and then every `every`, until the runtime stops.
+pub fn spawn_scanner(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
+    repeat(state, every, |state| async move {
+        let now = state.clock.now();
+        match scan_once(&state, now).await {
+            Ok(r) if r.events > 0 => {
+                tracing::info!(
+                    checked = r.checked,
+                    events = r.events,
+                    "time limits checked"
+                )
             }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "time-limit scan failed"),
         }
     })
 }
@@ -123,14 +131,9 @@ pub fn spawn_scanner(state: AppState, every: Duration) -> tokio::task::JoinHandl
 /// Brings the knowledge base's search index up to the database every `every`: uses counted
 /// by answers, and changes made by another process.
 pub fn spawn_index_sync(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            if let Err(e) = state.knowledge.sync(state.store.as_ref()).await {
-                tracing::error!(error = %e, "search index sync failed");
-            }
+    repeat(state, every, |state| async move {
+        if let Err(e) = state.knowledge.sync(state.store.as_ref()).await {
+            tracing::error!(error = %e, "search index sync failed");
         }
     })
 }
@@ -166,14 +169,9 @@ pub fn spawn_spike_watch(state: AppState, every: Duration) -> tokio::task::JoinH
 /// Counts the terms of new tickets every `every`, pausing between pages
 /// ([`crate::analytics::count_terms_paced`]).
 pub fn spawn_term_counter(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            if let Err(e) = crate::analytics::count_terms_paced(&state, TERM_PAUSE).await {
-                tracing::error!(error = %e, "term counting failed");
-            }
+    repeat(state, every, |state| async move {
+        if let Err(e) = crate::analytics::count_terms_paced(&state, TERM_PAUSE).await {
+            tracing::error!(error = %e, "term counting failed");
         }
     })
 }
@@ -181,15 +179,10 @@ pub fn spawn_term_counter(state: AppState, every: Duration) -> tokio::task::Join
 /// 定时数据交换 runs the export jobs whose time has come by the state's clock, now and then
 /// every `every`; after a restart the first pass runs each job missed meanwhile once.
 pub fn spawn_exports(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            let now = state.clock.now();
-            if let Err(e) = crate::exchange::run_due(&state, now).await {
-                tracing::error!(error = %e, "scheduled exports failed");
-            }
+    repeat(state, every, |state| async move {
+        let now = state.clock.now();
+        if let Err(e) = crate::exchange::run_due(&state, now).await {
+            tracing::error!(error = %e, "scheduled exports failed");
         }
     })
 }
