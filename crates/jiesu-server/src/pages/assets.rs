@@ -83,7 +83,13 @@ pub fn version() -> &'static str {
 
 /// `GET /assets/{file}`.
 pub async fn serve(Path(file): Path<String>) -> Response {
-    match ASSETS.iter().find(|(name, _, _)| *name == file) {
+    answer(ASSETS, &file)
+}
+
+/// The embedded file `name` of `files` (name, content type, body), cached for a day: pages
+/// link them with `?v=`, so a changed file gets a new address.
+pub fn answer(files: &[(&str, &'static str, &'static str)], name: &str) -> Response {
+    match files.iter().find(|(n, _, _)| *n == name) {
         Some((_, kind, body)) => (
             [
                 (header::CONTENT_TYPE, HeaderValue::from_static(kind)),

@@ -3,8 +3,7 @@
 //! how it was made: `assets/vendor/README.md`, also served here.
 
 use axum::extract::Path;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 /// (path under `assets/vendor/`, content type, content).
 pub const VENDOR: &[(&str, &str, &str)] = &[
@@ -48,23 +47,5 @@ pub const VENDOR: &[(&str, &str, &str)] = &[
 /// `GET /assets/vendor/{*path}`: pages link these with `?v=` like the other assets, so a day's
 /// caching is safe.
 pub async fn serve(Path(path): Path<String>) -> Response {
-    match VENDOR.iter().find(|(name, _, _)| *name == path) {
-        Some((_, kind, body)) => (
-            [
-                (header::CONTENT_TYPE, HeaderValue::from_static(kind)),
-                (
-                    header::CACHE_CONTROL,
-                    HeaderValue::from_static("public, max-age=86400"),
-                ),
-            ],
-            *body,
-        )
-            .into_response(),
-        None => (
-            StatusCode::NOT_FOUND,
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            "no such asset",
-        )
-            .into_response(),
-    }
+    super::assets::answer(VENDOR, &path)
 }
