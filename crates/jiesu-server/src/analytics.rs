@@ -387,73 +387,92 @@ async fn past_counts(
 }
 
 /// The raw spikes of one hour, every dimension; with `only`, just those keys are looked at
-/// (the spikes of the hour after, to tell whether they were already going on).
+/// (the spikes of the hour after, to tell whether they were already going on). The
+/// dimensions, and the past weeks and day of each, are read at the same time.
 async fn raw_spikes(
     state: &AppState,
     rule: &SpikeRule,
     hour: DateTime<Utc>,
     only: Option<&[Spike]>,
 ) -> Result<Vec<Spike>, StoreError> {
-    let mut spikes = Vec::new();
-    for dim in SPIKE_DIMS {
-        let (current, all) = match only {
-            None => {
-                let all = state
-                    .store
-                    .bucket_counts(Grain::Hour, dim, hour, hour + TimeDelta::hours(1))
-                    .await?;
-                let n = all.len();
-                (all, n)
-            }
-            Some(asked) => {
-                let keys: Vec<String> = asked
-                    .iter()
-                    .filter(|s| s.dim == dim)
-                    .map(|s| s.key.clone())
-                    .collect();
-                if keys.is_empty() {
-                    continue;
-                }
-                let found = state
-                    .store
-                    .key_counts(Grain::Hour, dim, &[hour], &keys)
-                    .await?;
-                (found, usize::MAX)
-            }
-        };
-        // Only keys that could pass the minimum count need a history.
-        let mut histories: BTreeMap<String, History> = current
-            .into_iter()
-            .filter(|(_, n)| *n >= rule.min_count)
-            .map(|(k, n)| {
-                (
-                    k,
-                    History {
-                        count: n,
-                        ..History::default()
-                    },
-                )
-            })
-            .collect();
-        if histories.is_empty() {
-            continue;
+    let per_dim = SPIKE_DIMS
+        .iter()
+        .map(|dim| dim_spikes(state, rule, hour, only, *dim));
+    let found = futures::future::try_join_all(per_dim).await?;
+    Ok(found.into_iter().flatten().collect())
+}
+
+/// The spikes of one dimension in one hour; see [`raw_spikes`].
+async fn dim_spikes(
+    state: &AppState,
+    rule: &SpikeRule,
+    hour: DateTime<Utc>,
+    only: Option<&[Spike]>,
+    dim: Dim,
+) -> Result<Vec<Spike>, StoreError> {
+    let (current, all) = match only {
+        None => {
+            let all = state
+                .store
+                .bucket_counts(Grain::Hour, dim, hour, hour + TimeDelta::hours(1))
+                .await?;
+            let n = all.len();
+            (all, n)
         }
-        let keys: Vec<String> = histories.keys().cloned().collect();
-        for k in 0..BASELINE_WEEKS {
-            let at = hour - TimeDelta::weeks(k as i64 + 1);
-            let week = past_counts(state, dim, &[at], &keys, all).await?;
-            for (key, h) in histories.iter_mut() {
-                h.weekly[k] = week.get(key).copied().unwrap_or(0);
+        Some(asked) => {
+            let keys: Vec<String> = asked
+                .iter()
+                .filter(|s| s.dim == dim)
+                .map(|s| s.key.clone())
+                .collect();
+            if keys.is_empty() {
+                return Ok(Vec::new());
             }
+            let found = state
+                .store
+                .key_counts(Grain::Hour, dim, &[hour], &keys)
+                .await?;
+            (found, usize::MAX)
         }
-        let day: Vec<DateTime<Utc>> = (1..=24).map(|h| hour - TimeDelta::hours(h)).collect();
-        let day = past_counts(state, dim, &day, &keys, all).await?;
-        for (key, h) in histories.iter_mut() {
-            h.last_day = day.get(key).copied().unwrap_or(0);
-        }
-        spikes.extend(check(rule, dim, &histories));
+    };
+    // Only keys that could pass the minimum count need a history.
+    let mut histories: BTreeMap<String, History> = current
+        .into_iter()
+        .filter(|(_, n)| *n >= rule.min_count)
+        .map(|(k, n)| {
+            (
+                k,
+                History {
+                    count: n,
+                    ..History::default()
+                },
+            )
+        })
+        .collect();
+    if histories.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(spikes)
+    let keys: Vec<String> = histories.keys().cloned().collect();
+    let weeks: Vec<[DateTime<Utc>; 1]> = (0..BASELINE_WEEKS)
+        .map(|k| [hour - TimeDelta::weeks(k as i64 + 1)])
+        .collect();
+    let day: Vec<DateTime<Utc>> = (1..=24).map(|h| hour - TimeDelta::hours(h)).collect();
+    let (weekly, day) = futures::future::try_join(
+        futures::future::try_join_all(
+            weeks
+                .iter()
+                .map(|at| past_counts(state, dim, at, &keys, all)),
+        ),
+        past_counts(state, dim, &day, &keys, all),
+    )
+    .await?;
+    for (key, h) in histories.iter_mut() {
+        for (k, week) in weekly.iter().enumerate() {
+            h.weekly[k] = week.get(key).copied().unwrap_or(0);
+        }
+        h.last_day = day.get(key).copied().unwrap_or(0);
+    }
+    Ok(check(rule, dim, &histories))
 }
 
 /// The biggest part of `total` among `cells` by key, when it holds at least
