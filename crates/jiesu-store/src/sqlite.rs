@@ -155,9 +155,21 @@ impl SqliteStore {
             sqlx::query_scalar("SELECT value FROM meta WHERE key = 'rollups_rebuild'")
                 .fetch_optional(&store.write)
                 .await?;
-        if pending.is_some() {
-            let rows = crate::RollupStore::rebuild_rollups(&store).await?;
-            tracing::info!(rows, "rollups rebuilt from the event log");
+        // Never on rollups that hold history with no events (a bulk load): the rebuild would
+        // drop it.
+        let bulk: Option<String> =
+            sqlx::query_scalar("SELECT value FROM meta WHERE key = 'rollups_history'")
+                .fetch_optional(&store.write)
+                .await?;
+        match (pending, bulk) {
+            (Some(_), None) => {
+                let rows = crate::RollupStore::rebuild_rollups(&store).await?;
+                tracing::info!(rows, "rollups rebuilt from the event log");
+            }
+            (Some(_), Some(_)) => tracing::warn!(
+                "rollups not rebuilt: they hold bulk-loaded history that has no events"
+            ),
+            _ => {}
         }
         Ok(store)
     }

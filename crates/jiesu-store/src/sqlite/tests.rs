@@ -883,3 +883,38 @@ async fn key_counts_sum_the_asked_keys_over_the_asked_hours_only() {
         "no ticket of that street in that hour: {one:?}"
     );
 }
+
+#[tokio::test]
+async fn bulk_loaded_history_survives_a_pending_rebuild_on_open() {
+    let (dir, store) = open().await;
+    // History folded elsewhere and loaded as rollups only, as `jiesu gen --load` leaves it.
+    let t: Vec<_> = store
+        .create_tickets(vec![new_ticket("a", None, 1)])
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.ticket)
+        .collect();
+    let history =
+        jiesu_core::rollup::rebuild(&all_logs(&store, &t.iter().collect::<Vec<_>>()).await);
+    store.load_rollups(&history).await.unwrap();
+    store
+        .set_meta("rollups_history", "bulk-loaded")
+        .await
+        .unwrap();
+    let loaded = store.rollups().await.unwrap();
+    // A later upgrade asks for a rebuild from the event log.
+    sqlx::query("INSERT INTO meta (key, value) VALUES ('rollups_rebuild', 'pending')")
+        .execute(&store.write)
+        .await
+        .unwrap();
+    drop(store);
+    let store = SqliteStore::open(&dir.path().join("jiesu.db"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.rollups().await.unwrap(),
+        loaded,
+        "the history with no events is kept"
+    );
+}
