@@ -81,6 +81,11 @@ async fn each_work_page_opens_for_its_roles_and_refuses_the_others() {
         ("/dispatch", "id=\"dispatch\"", &["dispatcher", "admin"]),
         ("/supervise", "id=\"supervise\"", &["supervisor", "admin"]),
         ("/knowledge", "id=\"knowledge\"", &["editor", "admin"]),
+        (
+            "/reports",
+            "id=\"reports\"",
+            &["analyst", "supervisor", "dispatcher", "admin"],
+        ),
     ];
     for (path, marker, allowed) in pages {
         let (status, headers, _) = w.get(None, path).await;
@@ -191,4 +196,33 @@ async fn echarts_and_the_districts_map_are_served_from_the_binary_with_their_lic
         .collect();
     assert_eq!(on_map.len(), 16);
     assert_eq!(on_map, official);
+}
+
+#[tokio::test]
+async fn the_reports_page_links_yesterdays_daily_report_which_opens_with_the_cookie() {
+    let w = start().await;
+    let (status, _, body) = w.get(Some("analyst"), "/reports").await;
+    assert_eq!(status, StatusCode::OK);
+    // The server's clock says 20 November in Beijing: yesterday is the 19th.
+    let daily = "/api/v1/reports/daily?date=2026-11-19&amp;format=html&amp;lang=zh";
+    assert!(body.contains(daily), "{body}");
+    assert!(body.contains("/api/v1/reports/ranking?month=2026-11"));
+    // The link works from the browser's session cookie.
+    let (status, headers, report) = w.get(Some("analyst"), &daily.replace("&amp;", "&")).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert!(
+        headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(report.contains("2026-11-19"));
+    // A special report from the form left blank takes the period's top category.
+    let (status, _, _) = w
+        .get(
+            Some("analyst"),
+            "/api/v1/reports/special?format=html&lang=zh&term=&from=2026-11-13&to=2026-11-19",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
 }

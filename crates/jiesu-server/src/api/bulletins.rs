@@ -552,7 +552,8 @@ async fn special(
     let directory = state.directory();
     let mut tickets = Vec::new();
     let mut category = q.category.as_deref().map(|c| c.trim().to_string());
-    let term = q.term.as_deref().map(str::trim);
+    // A term left blank (the reports page's form) is no term.
+    let term = q.term.as_deref().map(str::trim).filter(|t| !t.is_empty());
     if category.is_none() && term.is_none() {
         // No topic: the period's most frequent category.
         category = volume(&state, period.start, period.end, false)

@@ -22,6 +22,7 @@ pub mod dashboard;
 pub mod dispatch;
 pub mod i18n;
 pub mod knowledge;
+pub mod reports;
 pub mod supervise;
 pub mod unit;
 pub mod vendor;
@@ -98,6 +99,12 @@ pub const PAGES: &[PageDef] = &[
         label: "nav.knowledge",
         roles: &[Role::Editor],
     },
+    PageDef {
+        path: "/reports",
+        label: "nav.reports",
+        // The roles `/api/v1/reports/*` answers (and admins).
+        roles: &[Role::Analyst, Role::Supervisor, Role::Dispatcher],
+    },
 ];
 
 /// Whether `role` (or nobody, when `None`) may open the page at `path`. Unknown paths are
@@ -124,6 +131,7 @@ pub fn routes() -> Router<AppState> {
         .merge(dispatch::routes())
         .merge(supervise::routes())
         .merge(knowledge::routes())
+        .merge(reports::routes())
 }
 
 /// A link in the navigation.
