@@ -60,6 +60,7 @@ export const PAGES = [
       await p.locator('#supervise[data-state="ready"]').waitFor();
     },
   },
+  { name: 'reports', user: 'analyst1', path: '/reports' },
   {
     name: 'knowledge', user: 'editor1', path: '/knowledge',
     prepare: async (p) => {
