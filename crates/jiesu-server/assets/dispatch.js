@@ -220,24 +220,7 @@
     root.dataset.state = 'ready';
   }
 
-  // Tabs: the queue and the returns.
-  const tabs = root.querySelectorAll('[role="tab"]');
-  for (const tab of tabs) {
-    tab.addEventListener('click', () => {
-      for (const other of tabs) {
-        const on = other === tab;
-        other.setAttribute('aria-selected', String(on));
-        document.getElementById(other.getAttribute('aria-controls')).hidden = !on;
-      }
-    });
-  }
-
-  load();
+  S.tabs(root);
   // Keep the queue current, but never under a dispatcher's hands: skip while typing.
-  setInterval(() => {
-    const typing = document.activeElement && root.contains(document.activeElement) && document.activeElement.tagName === 'INPUT';
-    if (!typing) {
-      load();
-    }
-  }, 30000);
+  S.refreshEvery(root, load, 30000);
 })();

@@ -350,17 +350,7 @@
 
   // ---- tabs and start ---------------------------------------------------------------------------
 
-  const tabs = root.querySelectorAll('[role="tab"]');
-  function selectTab(id) {
-    for (const tab of tabs) {
-      const on = tab.id === id;
-      tab.setAttribute('aria-selected', String(on));
-      document.getElementById(tab.getAttribute('aria-controls')).hidden = !on;
-    }
-  }
-  for (const tab of tabs) {
-    tab.addEventListener('click', () => selectTab(tab.id));
-  }
+  const selectTab = S.tabs(root);
 
   let typing = null;
   ui.search.addEventListener('input', () => {

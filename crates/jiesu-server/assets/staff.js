@@ -138,5 +138,35 @@
     }
   }
 
-  window.jiesuStaff = { lang, api, post, h, when, names, unitList, result, act, ApiError };
+  // Makes the [role=tab] buttons inside root switch their panels (aria-controls); returns the
+  // function that selects a tab by its id.
+  function tabs(root) {
+    const all = root.querySelectorAll('[role="tab"]');
+    function select(id) {
+      for (const tab of all) {
+        const on = tab.id === id;
+        tab.setAttribute('aria-selected', String(on));
+        document.getElementById(tab.getAttribute('aria-controls')).hidden = !on;
+      }
+    }
+    for (const tab of all) {
+      tab.addEventListener('click', () => select(tab.id));
+    }
+    return select;
+  }
+
+  // Runs load now and every ms after, but never under the user's hands: skipped while a field
+  // inside root has the focus.
+  function refreshEvery(root, load, ms) {
+    load();
+    setInterval(() => {
+      const focused = document.activeElement;
+      const typing = focused && root.contains(focused) && focused.tagName === 'INPUT';
+      if (!typing) {
+        load();
+      }
+    }, ms);
+  }
+
+  window.jiesuStaff = { lang, api, post, h, when, names, unitList, result, act, tabs, refreshEvery, ApiError };
 })();

@@ -129,22 +129,6 @@
     root.dataset.state = 'ready';
   }
 
-  const tabs = root.querySelectorAll('[role="tab"]');
-  for (const tab of tabs) {
-    tab.addEventListener('click', () => {
-      for (const other of tabs) {
-        const on = other === tab;
-        other.setAttribute('aria-selected', String(on));
-        document.getElementById(other.getAttribute('aria-controls')).hidden = !on;
-      }
-    });
-  }
-
-  load();
-  setInterval(() => {
-    const typing = document.activeElement && root.contains(document.activeElement) && document.activeElement.tagName === 'INPUT';
-    if (!typing) {
-      load();
-    }
-  }, 60000);
+  S.tabs(root);
+  S.refreshEvery(root, load, 60000);
 })();

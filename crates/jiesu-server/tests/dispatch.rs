@@ -4,22 +4,18 @@
 //! responsibility, consultation, and the return report.
 
 use axum::http::StatusCode;
-use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use jiesu_core::Role;
-use jiesu_server::{AppState, ManualClock};
-use jiesu_store::DynStore;
 use serde_json::{Value, json};
 
 mod common;
-use std::collections::BTreeMap;
-use std::sync::Arc;
 
 /// 北下关街道, Haidian.
 const STREET: &str = "110108007";
 /// 城市公共设施 (street lights).
 const LIGHT: &str = "010204";
 
-const USERS: &[(&str, Role, Option<&str>)] = &[
+const USERS: &[common::TestUser] = &[
     ("admin", Role::Admin, None),
     ("agent", Role::Agent, None),
     ("dispatcher", Role::Dispatcher, None),
@@ -30,45 +26,17 @@ const USERS: &[(&str, Role, Option<&str>)] = &[
     ("bxg", Role::Unit, Some(STREET)),
 ];
 
-struct World {
-    state: AppState,
-    tokens: BTreeMap<&'static str, String>,
-    _dir: tempfile::TempDir,
-}
+use common::World;
 
 fn beijing(d: u32, h: u32) -> DateTime<Utc> {
-    FixedOffset::east_opt(8 * 3600)
-        .unwrap()
-        .with_ymd_and_hms(2026, 11, d, h, 0, 0)
-        .unwrap()
-        .with_timezone(&Utc)
+    common::beijing(d, h, 0)
 }
 
 async fn start() -> World {
-    let dir = tempfile::tempdir().unwrap();
-    let store = common::open_store(&dir.path().join("jiesu.db"), true, USERS).await;
-    let store: DynStore = Arc::new(store);
-    let clock = Arc::new(ManualClock::new(beijing(23, 9)));
-    let state = AppState::new(store.clone(), clock).await.unwrap();
-    let tokens = common::tokens(&store, USERS).await;
-    World {
-        state,
-        tokens,
-        _dir: dir,
-    }
+    World::fresh(USERS, beijing(23, 9)).await
 }
 
 impl World {
-    async fn call(
-        &self,
-        user: &str,
-        method: &str,
-        path: &str,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        common::send(&self.state, Some(&self.tokens[user]), method, path, body).await
-    }
-
     /// A street-light ticket in 北下关 with this text, as the agent records it.
     async fn light(&self, content: &str) -> Value {
         self.ticket(content, LIGHT).await
@@ -89,29 +57,6 @@ impl World {
             .await;
         assert_eq!(status, StatusCode::CREATED, "{t}");
         t
-    }
-
-    async fn act(&self, user: &str, id: &Value, action: &str, body: Value) -> Value {
-        let (status, t) = self.try_act(user, id, action, body).await;
-        assert_eq!(status, StatusCode::OK, "{action}: {t}");
-        t
-    }
-
-    async fn try_act(
-        &self,
-        user: &str,
-        id: &Value,
-        action: &str,
-        body: Value,
-    ) -> (StatusCode, Value) {
-        let id = id.as_str().expect("an id");
-        self.call(
-            user,
-            "POST",
-            &format!("/api/v1/tickets/{id}/{action}"),
-            Some(body),
-        )
-        .await
     }
 
     async fn explain(&self, body: Value) -> Value {

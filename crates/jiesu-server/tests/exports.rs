@@ -50,18 +50,6 @@ impl World {
         )
     }
 
-    async fn act(&self, user: &str, id: &str, action: &str, body: Value) {
-        let (status, t) = self
-            .call(
-                user,
-                "POST",
-                &format!("/api/v1/tickets/{id}/{action}"),
-                Some(body),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{action}: {t}");
-    }
-
     /// Dispatched to 城管委, acknowledged and, when `reply`, replied: awaiting verification.
     async fn handled(&self, title: &str, reply: bool) -> String {
         let (id, number) = self.new_ticket(title).await;

@@ -50,20 +50,6 @@ impl World {
         t
     }
 
-    async fn act(&self, user: &str, id: &Value, action: &str, body: Value) -> Value {
-        let id = id.as_str().expect("an id");
-        let (status, t) = self
-            .call(
-                user,
-                "POST",
-                &format!("/api/v1/tickets/{id}/{action}"),
-                Some(body),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{action}: {t}");
-        t
-    }
-
     async fn duplicates(&self, ticket: &Value) -> Value {
         let id = ticket["id"].as_str().expect("an id");
         let (status, d) = self

@@ -72,15 +72,7 @@ impl World {
             "dispatch" => ("dispatch", "dispatcher", json!({"lead_unit": "cgw"})),
             _ => return t["number"].as_str().unwrap().to_string(),
         };
-        let (status, a) = self
-            .call(
-                user,
-                "POST",
-                &format!("/api/v1/tickets/{id}/{action}"),
-                Some(body),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{action}: {a}");
+        self.act(user, &id, action, body).await;
         t["number"].as_str().unwrap().to_string()
     }
 }

@@ -29,13 +29,7 @@ fn beijing(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-struct World {
-    state: AppState,
-    clock: Arc<ManualClock>,
-    tokens: BTreeMap<&'static str, String>,
-}
-
-const USERS: &[(&str, Role, Option<&str>)] = &[
+const USERS: &[common::TestUser] = &[
     ("admin", Role::Admin, None),
     ("agent", Role::Agent, None),
     ("dispatcher", Role::Dispatcher, None),
@@ -48,30 +42,14 @@ async fn open_store(path: &Path, fresh: bool) -> DynStore {
     Arc::new(common::open_store(path, fresh, USERS).await)
 }
 
+use common::World;
+
 /// Starts (or restarts) the app on the database at `path` with the clock at `now`.
 async fn start(path: &Path, fresh: bool, now: DateTime<Utc>) -> World {
-    let store = open_store(path, fresh).await;
-    let clock = Arc::new(ManualClock::new(now));
-    let state = AppState::new(store.clone(), clock.clone()).await.unwrap();
-    let tokens = common::tokens(&store, USERS).await;
-    World {
-        state,
-        clock,
-        tokens,
-    }
+    World::open(path, fresh, USERS, now).await
 }
 
 impl World {
-    async fn call(
-        &self,
-        user: &str,
-        method: &str,
-        path: &str,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        common::send(&self.state, Some(&self.tokens[user]), method, path, body).await
-    }
-
     async fn new_ticket(&self, urgency: &str, content: &str) -> String {
         let (status, t) = self
             .call(
@@ -87,19 +65,6 @@ impl World {
             .await;
         assert_eq!(status, StatusCode::CREATED, "{t}");
         t["id"].as_str().unwrap().to_string()
-    }
-
-    async fn act(&self, user: &str, id: &str, action: &str, body: Value) -> Value {
-        let (status, t) = self
-            .call(
-                user,
-                "POST",
-                &format!("/api/v1/tickets/{id}/{action}"),
-                Some(body),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{action}: {t}");
-        t
     }
 
     async fn kinds(&self, id: &str) -> Vec<String> {

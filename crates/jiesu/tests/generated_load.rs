@@ -22,6 +22,13 @@ fn jiesu(dir: &std::path::Path, args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("utf8")
 }
 
+/// `jiesu gen --load` with these arguments, reading the real data.
+fn gen_load(dir: &std::path::Path, args: &[&str]) -> String {
+    let mut all = vec!["gen", "--load", "--source", SOURCE];
+    all.extend_from_slice(args);
+    jiesu(dir, &all)
+}
+
 /// The number after `label` in the output.
 fn figure(out: &str, label: &str) -> u64 {
     let at = out
@@ -40,11 +47,9 @@ fn figure(out: &str, label: &str) -> u64 {
 fn a_loaded_folder_counts_every_generated_order() {
     let dir = tempfile::tempdir().unwrap();
     // Monday and Tuesday 16-17 November 2026: 2,000 orders each, the Tuesday kept in full.
-    let out = jiesu(
+    let out = gen_load(
         dir.path(),
         &[
-            "gen",
-            "--load",
             "--days",
             "2",
             "--per-day",
@@ -55,8 +60,6 @@ fn a_loaded_folder_counts_every_generated_order() {
             "2026-11-16",
             "--seed",
             "3",
-            "--source",
-            SOURCE,
         ],
     );
     assert_eq!(figure(&out, "loaded"), 4_000, "{out}");
@@ -65,11 +68,9 @@ fn a_loaded_folder_counts_every_generated_order() {
     assert_eq!(figure(&totals, "full orders (tickets):"), 2_000, "{totals}");
 
     // Loading more adds to what is there.
-    let out = jiesu(
+    let out = gen_load(
         dir.path(),
         &[
-            "gen",
-            "--load",
             "--days",
             "1",
             "--per-day",
@@ -78,8 +79,6 @@ fn a_loaded_folder_counts_every_generated_order() {
             "2026-11-18",
             "--seed",
             "4",
-            "--source",
-            SOURCE,
         ],
     );
     assert_eq!(figure(&out, "loaded"), 500, "{out}");
@@ -103,11 +102,9 @@ fn a_loaded_folder_counts_every_generated_order() {
 #[test]
 fn full_orders_have_rollups_equal_to_the_ones_rebuilt_from_their_events() {
     let dir = tempfile::tempdir().unwrap();
-    let out = jiesu(
+    let out = gen_load(
         dir.path(),
         &[
-            "gen",
-            "--load",
             "--days",
             "2",
             "--per-day",
@@ -116,8 +113,6 @@ fn full_orders_have_rollups_equal_to_the_ones_rebuilt_from_their_events() {
             "2026-11-20",
             "--seed",
             "5",
-            "--source",
-            SOURCE,
         ],
     );
     // Friday 1,000 and Saturday 800 (weekends carry 80 %).

@@ -145,6 +145,31 @@ impl World {
         }
     }
 
+    /// `POST /api/v1/tickets/{id}/{action}` as `user`: the status and the answer.
+    pub async fn try_act(
+        &self,
+        user: &str,
+        id: &(impl AsId + ?Sized),
+        action: &str,
+        body: Value,
+    ) -> (StatusCode, Value) {
+        let path = format!("/api/v1/tickets/{}/{action}", id.as_id());
+        self.call(user, "POST", &path, Some(body)).await
+    }
+
+    /// The same, which must succeed: the ticket after it.
+    pub async fn act(
+        &self,
+        user: &str,
+        id: &(impl AsId + ?Sized),
+        action: &str,
+        body: Value,
+    ) -> Value {
+        let (status, t) = self.try_act(user, id, action, body).await;
+        assert_eq!(status, StatusCode::OK, "{action}: {t}");
+        t
+    }
+
     /// Sends one request as `user`.
     pub async fn call(
         &self,
@@ -154,5 +179,28 @@ impl World {
         body: Option<Value>,
     ) -> (StatusCode, Value) {
         send(&self.state, Some(&self.tokens[user]), method, path, body).await
+    }
+}
+
+/// A ticket id as tests hold it: a string, or the `id` field of an answer.
+pub trait AsId {
+    fn as_id(&self) -> &str;
+}
+
+impl AsId for str {
+    fn as_id(&self) -> &str {
+        self
+    }
+}
+
+impl AsId for String {
+    fn as_id(&self) -> &str {
+        self
+    }
+}
+
+impl AsId for Value {
+    fn as_id(&self) -> &str {
+        self.as_str().expect("an id")
     }
 }

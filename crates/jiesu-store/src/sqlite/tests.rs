@@ -491,6 +491,17 @@ fn callback(resolved: bool) -> Command {
     }
 }
 
+/// Creates the tickets in one batch; their states.
+async fn created(store: &SqliteStore, batch: Vec<NewTicket>) -> Vec<jiesu_core::Ticket> {
+    store
+        .create_tickets(batch)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.ticket)
+        .collect()
+}
+
 async fn all_logs(store: &SqliteStore, tickets: &[&jiesu_core::Ticket]) -> Vec<Vec<EventRecord>> {
     let ids: Vec<TicketId> = tickets.iter().map(|t| t.id.clone()).collect();
     store.logs(&ids).await.unwrap()
@@ -506,13 +517,7 @@ async fn live_rollups_equal_the_ones_rebuilt_from_the_log() {
     batch[2].intake.category_code = Some("010101".into());
     batch[3].intake.channel = Channel::Web;
     batch[4].intake.title = Some("咨询社保".into());
-    let t: Vec<_> = store
-        .create_tickets(batch)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|c| c.ticket)
-        .collect();
+    let t: Vec<_> = created(&store, batch).await;
     let at = Utc.with_ymd_and_hms(2026, 11, 23, 3, 0, 0).unwrap();
     drive(
         &store,
@@ -667,17 +672,13 @@ async fn all_buckets(store: &SqliteStore) -> Vec<(String, String, i64, String, i
 #[tokio::test]
 async fn rollups_loaded_in_bulk_add_to_the_live_ones() {
     let (_d, store) = open().await;
-    let t: Vec<_> = store
-        .create_tickets(
-            (0..3)
-                .map(|i| new_ticket(&format!("t{i}"), None, 1))
-                .collect(),
-        )
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|c| c.ticket)
-        .collect();
+    let t: Vec<_> = created(
+        &store,
+        (0..3)
+            .map(|i| new_ticket(&format!("t{i}"), None, 1))
+            .collect(),
+    )
+    .await;
     let at = Utc.with_ymd_and_hms(2026, 11, 23, 3, 0, 0).unwrap();
     drive(
         &store,
@@ -715,13 +716,7 @@ async fn an_hour_on_a_street_counts_one_answered_and_two_dispatched() {
             n
         })
         .collect();
-    let t: Vec<_> = store
-        .create_tickets(batch)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|c| c.ticket)
-        .collect();
+    let t: Vec<_> = created(&store, batch).await;
     let at = Utc.with_ymd_and_hms(2026, 11, 23, 8, 20, 0).unwrap();
     drive(&store, &t[0], at, &[answer_directly()]).await;
     drive(&store, &t[1], at, &[dispatch_to("cgw")]).await;
@@ -759,13 +754,11 @@ async fn an_hour_on_a_street_counts_one_answered_and_two_dispatched() {
 #[tokio::test]
 async fn a_database_from_before_rollups_gets_them_counted_on_open() {
     let (dir, store) = open().await;
-    let t: Vec<_> = store
-        .create_tickets(vec![new_ticket("a", None, 1), new_ticket("b", None, 2)])
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|c| c.ticket)
-        .collect();
+    let t: Vec<_> = created(
+        &store,
+        vec![new_ticket("a", None, 1), new_ticket("b", None, 2)],
+    )
+    .await;
     let at = Utc.with_ymd_and_hms(2026, 11, 23, 3, 0, 0).unwrap();
     drive(&store, &t[0], at, &[dispatch_to("cgw")]).await;
     let live = store.rollups().await.unwrap();
@@ -888,13 +881,7 @@ async fn key_counts_sum_the_asked_keys_over_the_asked_hours_only() {
 async fn bulk_loaded_history_survives_a_pending_rebuild_on_open() {
     let (dir, store) = open().await;
     // History folded elsewhere and loaded as rollups only, as `jiesu gen --load` leaves it.
-    let t: Vec<_> = store
-        .create_tickets(vec![new_ticket("a", None, 1)])
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|c| c.ticket)
-        .collect();
+    let t: Vec<_> = created(&store, vec![new_ticket("a", None, 1)]).await;
     let history =
         jiesu_core::rollup::rebuild(&all_logs(&store, &t.iter().collect::<Vec<_>>()).await);
     store.load_rollups(&history).await.unwrap();
