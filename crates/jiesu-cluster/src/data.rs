@@ -2,7 +2,7 @@
 //! `id,user,title,time,detail,dislikes,likes`).
 
 use crate::{Error, Report, Result};
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -34,26 +34,7 @@ pub struct Loaded {
 /// Times in the data are China local time (UTC+8), written `2019/2/28 11:25:05`,
 /// `2019-08-01 00:00:00` or `2019-08-01`.
 pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    let s = s.trim();
-    let china = FixedOffset::east_opt(8 * 3600)?;
-    let naive = [
-        "%Y/%m/%d %H:%M:%S",
-        "%Y-%m-%d %H:%M:%S",
-        "%Y/%m/%d %H:%M",
-        "%Y-%m-%d %H:%M",
-    ]
-    .iter()
-    .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
-    .or_else(|| {
-        ["%Y/%m/%d", "%Y-%m-%d"]
-            .iter()
-            .find_map(|f| NaiveDate::parse_from_str(s, f).ok())
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-    })?;
-    china
-        .from_local_datetime(&naive)
-        .single()
-        .map(|t| t.with_timezone(&Utc))
+    jiesu_core::parse_china_time(s).map(|t| t.with_timezone(&Utc))
 }
 
 fn column(headers: &csv::StringRecord, name: &str) -> Option<usize> {

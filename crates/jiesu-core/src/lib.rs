@@ -30,6 +30,6 @@ pub use role::{Actor, Role};
 pub use ticket::{
     Caller, Channel, Command, CommandKind, DecideError, Event, EventRecord, Intake, Proposal,
     ReplyOutcome, ReviewDecision, Satisfaction, Status, TRANSITIONS, Ticket, TicketId, Urgency,
-    Waiting, available, china_day_start, china_offset, decide, evolve, execute, number_day, replay,
-    ticket_number,
+    Waiting, available, china_day_start, china_offset, decide, evolve, execute, number_day,
+    parse_china_time, replay, ticket_number,
 };

@@ -24,6 +24,28 @@ pub fn china_offset() -> chrono::FixedOffset {
     chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
 }
 
+/// A China-time (UTC+8) instant as public data writes it: `2019/4/25 9:32:09`,
+/// `2019-04-25 09:32:09`, either without seconds, or a bare date (midnight).
+pub fn parse_china_time(text: &str) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    use chrono::{NaiveDate, NaiveDateTime, TimeZone};
+    let text = text.trim();
+    let naive = [
+        "%Y/%m/%d %H:%M:%S",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y/%m/%d %H:%M",
+        "%Y-%m-%d %H:%M",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+    .or_else(|| {
+        ["%Y/%m/%d", "%Y-%m-%d"]
+            .iter()
+            .find_map(|f| NaiveDate::parse_from_str(text, f).ok())
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+    })?;
+    china_offset().from_local_datetime(&naive).single()
+}
+
 /// The instant a China-time day begins: its midnight at UTC+8.
 pub fn china_day_start(day: chrono::NaiveDate) -> DateTime<Utc> {
     day.and_time(chrono::NaiveTime::MIN)

@@ -16,7 +16,8 @@ use std::fmt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
+use jiesu_core::parse_china_time;
 
 use crate::entry::{IndexedEntry, SearchQuery};
 use crate::error::{Error, Result};
@@ -102,26 +103,6 @@ pub fn read_replies(path: impl AsRef<Path>) -> Result<Vec<ReplyRecord>> {
         });
     }
     Ok(out)
-}
-
-/// China time (+08:00) from `2019/4/25 9:32:09`, `2019-04-25 09:32:09` or a bare date.
-fn parse_china_time(text: &str) -> Option<DateTime<FixedOffset>> {
-    let china = FixedOffset::east_opt(8 * 3600)?;
-    let naive = [
-        "%Y/%m/%d %H:%M:%S",
-        "%Y-%m-%d %H:%M:%S",
-        "%Y/%m/%d %H:%M",
-        "%Y-%m-%d %H:%M",
-    ]
-    .iter()
-    .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
-    .or_else(|| {
-        ["%Y/%m/%d", "%Y-%m-%d"]
-            .iter()
-            .find_map(|f| NaiveDate::parse_from_str(text, f).ok())
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-    })?;
-    china.from_local_datetime(&naive).single()
 }
 
 /// Quality and speed for one kind of query.

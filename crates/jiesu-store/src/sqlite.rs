@@ -322,6 +322,22 @@ async fn set_ticket_units(
     Ok(())
 }
 
+/// A page of `limit` tickets from rows of `seq` and `state` fetched with one row more than the
+/// page: the tickets, and the `seq` to continue from when there are more.
+fn ticket_page(
+    rows: Vec<sqlx::sqlite::SqliteRow>,
+    limit: u32,
+) -> StoreResult<(Vec<Ticket>, Option<i64>)> {
+    let more = rows.len() > limit as usize;
+    let mut items = Vec::with_capacity(rows.len());
+    let mut last = None;
+    for row in rows.into_iter().take(limit as usize) {
+        last = Some(row.try_get::<i64, _>("seq")?);
+        items.push(ticket_from_state(row.try_get("state")?)?);
+    }
+    Ok((items, if more { last } else { None }))
+}
+
 fn ticket_from_state(state: &str) -> StoreResult<Ticket> {
     Ok(serde_json::from_str(state)?)
 }
@@ -749,17 +765,8 @@ impl Store for SqliteStore {
         q.push(" ORDER BY seq DESC LIMIT ")
             .push_bind(i64::from(limit) + 1);
         let rows = q.build().fetch_all(&self.read).await?;
-        let more = rows.len() > limit as usize;
-        let mut items = Vec::with_capacity(rows.len());
-        let mut last = None;
-        for row in rows.into_iter().take(limit as usize) {
-            last = Some(row.try_get::<i64, _>("seq")?);
-            items.push(ticket_from_state(row.try_get("state")?)?);
-        }
-        Ok(TicketPage {
-            items,
-            next_cursor: if more { last } else { None },
-        })
+        let (items, next_cursor) = ticket_page(rows, limit)?;
+        Ok(TicketPage { items, next_cursor })
     }
 
     async fn due_tickets(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<Ticket>> {

@@ -1,7 +1,7 @@
 //! Export jobs and their run log on SQLite; the ticket read of a run uses the tickets'
 //! status, district and receiving-time indexes and goes by `seq`.
 
-use super::{SqliteStore, ticket_from_state};
+use super::{SqliteStore, ticket_page};
 use crate::export::{ExportRun, ExportStore, StoredExport};
 use crate::{StoreError, StoreResult, from_millis, millis};
 use async_trait::async_trait;
@@ -243,14 +243,7 @@ impl ExportStore for SqliteStore {
         q.push(" ORDER BY seq LIMIT ")
             .push_bind(i64::from(limit) + 1);
         let rows = q.build().fetch_all(&self.read).await?;
-        let more = rows.len() > limit as usize;
-        let mut items = Vec::with_capacity(rows.len());
-        let mut last = None;
-        for row in rows.into_iter().take(limit as usize) {
-            last = Some(row.try_get::<i64, _>("seq")?);
-            items.push(ticket_from_state(row.try_get("state")?)?);
-        }
-        Ok((items, if more { last } else { None }))
+        ticket_page(rows, limit)
     }
 }
 
