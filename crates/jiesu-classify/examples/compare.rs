@@ -17,6 +17,7 @@ fn main() {
     let mut only: Vec<String> = Vec::new();
     let mut catalog_file: Option<PathBuf> = None;
     let mut replies_file: Option<PathBuf> = None;
+    let mut annotated_file: Option<PathBuf> = None;
     let mut k = 5;
     let mut seed = 2026;
     let mut repeat = 0u64;
@@ -28,6 +29,7 @@ fn main() {
             "--data" => data = args.next().map(PathBuf::from),
             "--unlabelled" => unl_files.push(args.next().expect("file").into()),
             "--catalog" => catalog_file = args.next().map(PathBuf::from),
+            "--annotated" => annotated_file = args.next().map(PathBuf::from),
             "--replies" => replies_file = args.next().map(PathBuf::from),
             "--only" => only.push(args.next().expect("name")),
             "--k" => k = args.next().expect("k").parse().expect("k"),
@@ -39,6 +41,9 @@ fn main() {
         }
     }
     let data = read_labelled(&data.expect("--data FILE")).expect("read data");
+    let annotated: Vec<Row> = annotated_file
+        .map(|f| read_labelled(&f).expect("read annotated").rows)
+        .unwrap_or_default();
     let mut catalog: Vec<Row> = Vec::new();
     let mut unl = Vec::new();
     for f in &unl_files {
@@ -93,6 +98,7 @@ fn main() {
         balanced: true,
         nb_scale: 0.0,
         extra_weight: 0.0,
+        annotated_weight: 1.0,
         nb_blend: 0.0,
         latent_dims: 0,
         latent_weight: 0.0,
@@ -574,14 +580,7 @@ fn main() {
             false,
         ),
     ];
-    assert_eq!(
-        g1,
-        TrainOptions {
-            calibrate: false,
-            ..TrainOptions::default()
-        },
-        "G1 is the shipped default"
-    );
+
     // Semi-supervised: self-training with the added messages taken per class.
     let bst = |fraction: f32, weight: f32, rounds: usize, vocab: bool| TrainOptions {
         self_training: Some(SelfTraining {
@@ -725,8 +724,39 @@ fn main() {
             true,
         ),
     ];
+    let with_annotated = |weight: f32| TrainOptions {
+        annotated_weight: weight,
+        ..g1.clone()
+    };
+    let finals8: Vec<(&str, TrainOptions, bool)> = vec![
+        ("M1 G1 + annotated messages ×1", with_annotated(1.0), false),
+        (
+            "M2 G1 + annotated messages ×0.5",
+            with_annotated(0.5),
+            false,
+        ),
+        (
+            "M3 G1 + annotated messages ×0.25",
+            with_annotated(0.25),
+            false,
+        ),
+        (
+            "M4 G1 + annotated messages ×0.1",
+            with_annotated(0.1),
+            false,
+        ),
+    ];
+    assert_eq!(
+        g1,
+        TrainOptions {
+            calibrate: false,
+            ..TrainOptions::default()
+        },
+        "G1 is the shipped default"
+    );
     let finals: Vec<(&str, TrainOptions, bool)> = finals
         .into_iter()
+        .chain(finals8)
         .chain(finals7)
         .chain(finals6)
         .chain(finals5)
@@ -757,7 +787,12 @@ fn main() {
         }
         let mut trainer = Trainer::new(o.clone())
             .with_unlabelled(if *use_unl { unl.clone() } else { Vec::new() })
-            .with_extra(catalog.clone());
+            .with_extra(catalog.clone())
+            .with_annotated(if name.starts_with('M') {
+                annotated.clone()
+            } else {
+                Vec::new()
+            });
         if name.starts_with('K') {
             // Self-training on the replied messages, pseudo-labels chosen with the reply.
             trainer = trainer

@@ -10,6 +10,8 @@
 //! (optionally choosing pseudo-labels with a reply as context), latent (LSA) features learnt
 //! from unlabelled messages and a naive Bayes blend are there as options; the latter two are
 //! folded back into the n-gram weights, so every model is one linear model over n-grams.
+//! Messages labelled apart from the training file can be added as annotated rows: trained on,
+//! never tested in cross-validation.
 //! Everything a model needs is in one versioned JSON file.
 //!
 //! ```no_run

@@ -31,6 +31,9 @@ pub struct Provenance {
     /// Extra labelled texts (catalog names) trained on with a lower weight.
     #[serde(default)]
     pub extra_rows: usize,
+    /// Annotated messages (labelled apart from the training file) trained on as well.
+    #[serde(default)]
+    pub annotated_rows: usize,
     /// Unlabelled messages available to the training (IDF statistics, self-training).
     pub unlabelled_rows: usize,
     /// Unlabelled messages added with a predicted class by self-training.
@@ -57,6 +60,7 @@ impl Provenance {
         rows: &[Row],
         source: Option<String>,
         extra: usize,
+        annotated: usize,
         unlabelled: usize,
         self_trained: usize,
     ) -> Self {
@@ -71,6 +75,7 @@ impl Provenance {
             class_counts: counts.into_iter().collect(),
             source,
             extra_rows: extra,
+            annotated_rows: annotated,
             unlabelled_rows: unlabelled,
             self_trained_rows: self_trained,
             trainer_version: env!("CARGO_PKG_VERSION").to_string(),

@@ -391,3 +391,43 @@ fn latent_features_and_nb_blend_still_predict_the_obvious_cases() {
     let loaded = Model::load(&path).unwrap();
     assert_eq!(loaded.predict("河水发臭"), model.predict("河水发臭"));
 }
+
+#[test]
+fn annotated_messages_are_trained_on_but_never_tested() {
+    let rows = fixture();
+    let manhole = Row::new(
+        "窨井盖丢失",
+        "路边窨井盖丢失，晚上行人容易掉进去",
+        "城乡建设",
+    );
+    let annotated = vec![
+        manhole.clone(),
+        Row::new("窨井盖松动", "窨井盖松动，车辆经过响声很大", "城乡建设"),
+        // A class the labelled rows do not have: ignored.
+        Row::new("医院乱收费", "医院重复收取检查费", "卫生计生"),
+        // A copy of a labelled row with another label: the labelled row wins.
+        Row::new(&rows[0].title, &rows[0].detail, "环境保护"),
+    ];
+    let trainer = Trainer::new(small_options(Method::Svm)).with_annotated(annotated);
+    let model = trainer.train(&rows).unwrap();
+    assert_eq!(model.provenance().annotated_rows, 2);
+    assert_eq!(model.provenance().rows, rows.len());
+    assert_eq!(model.predict("窨井盖不见了").top[0].0, "城乡建设");
+
+    // Held out (as cross-validation holds out a fold), a copy is not trained on.
+    let held: std::collections::HashSet<u64> =
+        [crate::train::text_key(&manhole.title, &manhole.detail)].into();
+    let m = trainer.fit(&rows, &held, false).unwrap();
+    assert_eq!(m.provenance().annotated_rows, 1);
+
+    // Cross-validation tests the labelled rows only.
+    let report = cross_validate(&trainer, &rows, 5, 1).unwrap();
+    assert_eq!(report.n, rows.len());
+
+    let off = Trainer::new(TrainOptions {
+        annotated_weight: 0.0,
+        ..small_options(Method::Svm)
+    })
+    .with_annotated(vec![manhole]);
+    assert_eq!(off.train(&rows).unwrap().provenance().annotated_rows, 0);
+}

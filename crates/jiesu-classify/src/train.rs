@@ -91,6 +91,9 @@ pub struct TrainOptions {
     /// Sample weight of the extra (catalog) rows.
     #[serde(default)]
     pub extra_weight: f32,
+    /// Sample weight of the annotated messages (see [`Trainer::with_annotated`]).
+    #[serde(default = "one")]
+    pub annotated_weight: f32,
     /// Add this many times the weights of a multinomial naive Bayes model (smoothing `alpha`,
     /// log-probabilities centred per feature) to the SVM's: still one linear model.
     #[serde(default)]
@@ -110,6 +113,10 @@ pub struct TrainOptions {
     pub seed: u64,
 }
 
+fn one() -> f32 {
+    1.0
+}
+
 impl Default for TrainOptions {
     /// The shipped configuration, chosen by 5-fold cross-validation (see BENCHMARKS.md).
     fn default() -> Self {
@@ -123,6 +130,7 @@ impl Default for TrainOptions {
             balanced: true,
             nb_scale: 0.03,
             extra_weight: 5.0,
+            annotated_weight: 1.0,
             nb_blend: 0.0,
             latent_dims: 0,
             latent_weight: 0.0,
@@ -143,6 +151,7 @@ pub struct Trainer {
     /// choose its pseudo-label.
     unlabelled_context: Vec<String>,
     extra: Vec<Row>,
+    annotated: Vec<Row>,
     /// Free text recorded in the model's provenance (for example the training file's name).
     pub source: Option<String>,
 }
@@ -161,6 +170,7 @@ impl Trainer {
             unlabelled: Vec::new(),
             unlabelled_context: Vec::new(),
             extra: Vec::new(),
+            annotated: Vec::new(),
             source: None,
         }
     }
@@ -185,6 +195,15 @@ impl Trainer {
     /// training rows are ignored.
     pub fn with_extra(mut self, rows: Vec<Row>) -> Self {
         self.extra = rows;
+        self
+    }
+
+    /// More labelled messages, annotated apart from the training file (weight
+    /// `options.annotated_weight`). They join the training rows; cross-validation adds them to
+    /// every training fold and never tests them, and one whose text equals a held-out row is
+    /// left out. Rows of a class absent from the training rows are ignored.
+    pub fn with_annotated(mut self, rows: Vec<Row>) -> Self {
+        self.annotated = rows;
         self
     }
 
@@ -229,10 +248,6 @@ impl Trainer {
                 rows.len()
             )));
         }
-        let ys: Vec<usize> = rows
-            .iter()
-            .map(|r| classes.binary_search(&r.label).unwrap_or(0))
-            .collect();
         let own: HashSet<u64> = rows.iter().map(|r| text_key(&r.title, &r.detail)).collect();
         let keep: Vec<usize> = (0..self.unlabelled.len())
             .filter(|&i| {
@@ -257,10 +272,18 @@ impl Trainer {
         };
         // The same extra rows in any order give the same model.
         extra.sort_by(|a, b| (&a.label, &a.title, &a.detail).cmp(&(&b.label, &b.title, &b.detail)));
-        let docs: Vec<Doc> = rows
+        let annotated = self.annotated_rows(&classes, &own, exclude);
+        // Every training row with its weight: the labelled rows first, then the catalog's, then
+        // the annotated ones.
+        let weighted: Vec<(&Row, f32)> = rows
             .iter()
-            .chain(extra.iter().copied())
-            .map(|r| Doc {
+            .map(|r| (r, 1.0))
+            .chain(extra.iter().map(|r| (*r, o.extra_weight)))
+            .chain(annotated.iter().copied())
+            .collect();
+        let docs: Vec<Doc> = weighted
+            .iter()
+            .map(|(r, _)| Doc {
                 title: &r.title,
                 detail: &r.detail,
             })
@@ -286,27 +309,27 @@ impl Trainer {
             Vocab::build(&o.features, &docs, &udocs)
         };
         if vocab.len() == 0 {
-            return Err(Error::Train("no features: the texts are empty".into()));
+            return Err(Error::Train(format!(
+                "no features: no n-gram occurs in {} or more of the {} training texts (min_df)",
+                o.features.min_df,
+                docs.len()
+            )));
         }
         let mut scratch = Scratch::default();
-        let xs: Vec<Sparse> = rows
+        let xs: Vec<Sparse> = weighted
             .iter()
-            .chain(extra.iter().copied())
-            .map(|r| vocab.vectorize(&o.features, &r.title, &r.detail, &mut scratch))
+            .map(|(r, _)| vocab.vectorize(&o.features, &r.title, &r.detail, &mut scratch))
             .collect();
         let k = classes.len();
         let n_text = vocab.len();
         let (basis, xs, xu) = self.latent(&vocab, xs, &udocs, &mut scratch);
         let n_all = n_text + basis.as_ref().map_or(0, |b| b.l);
         let refs: Vec<&Sparse> = xs.iter().collect();
-        let mut ys = ys;
-        ys.extend(
-            extra
-                .iter()
-                .map(|r| classes.binary_search(&r.label).unwrap_or(0)),
-        );
-        let mut ones = vec![1.0f32; rows.len()];
-        ones.resize(xs.len(), o.extra_weight);
+        let ys: Vec<usize> = weighted
+            .iter()
+            .map(|(r, _)| classes.binary_search(&r.label).unwrap_or(0))
+            .collect();
+        let ones: Vec<f32> = weighted.iter().map(|(_, w)| *w).collect();
         let mut lin = self.fit_linear(&Problem {
             xs: &refs,
             ys: &ys,
@@ -414,6 +437,7 @@ impl Trainer {
                 rows,
                 self.source.clone(),
                 extra.len(),
+                annotated.len(),
                 unl.len(),
                 self_trained,
             ),
@@ -422,6 +446,29 @@ impl Trainer {
             model.set_scale(self.held_out_scale(rows, exclude)?);
         }
         Ok(model)
+    }
+
+    /// The annotated rows to train on, with their weights: of a known class, not held out and
+    /// not a copy of a labelled row.
+    fn annotated_rows<'a>(
+        &'a self,
+        classes: &[String],
+        own: &HashSet<u64>,
+        exclude: &HashSet<u64>,
+    ) -> Vec<(&'a Row, f32)> {
+        let o = &self.options;
+        if o.annotated_weight <= 0.0 {
+            return Vec::new();
+        }
+        self.annotated
+            .iter()
+            .filter(|r| classes.binary_search(&r.label).is_ok())
+            .filter(|r| {
+                let k = text_key(&r.title, &r.detail);
+                !exclude.contains(&k) && !own.contains(&k)
+            })
+            .map(|r| (r, o.annotated_weight))
+            .collect()
     }
 
     /// With `latent_dims`, the latent basis of all training texts (labelled, extra and

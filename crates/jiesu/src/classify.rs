@@ -50,6 +50,10 @@ pub struct TrainOpts {
     /// Unlabelled messages (CSV with title, detail) for the IDF statistics; repeatable.
     #[arg(long)]
     pub unlabelled: Vec<PathBuf>,
+    /// More labelled messages (CSV with title, detail, label) that are only trained on:
+    /// cross-validation adds them to every training fold and never tests them; repeatable.
+    #[arg(long)]
+    pub annotated: Vec<PathBuf>,
     /// Seed of the SVM's example order.
     #[arg(long)]
     pub seed: Option<u64>,
@@ -173,12 +177,20 @@ fn trainer(opts: &TrainOpts, data: &Path) -> Result<Trainer> {
     for path in &opts.unlabelled {
         unlabelled.extend(read_texts(path).context("unlabelled")?);
     }
+    let mut annotated = Vec::new();
+    for path in &opts.annotated {
+        annotated.extend(read_data(path).context("annotated")?);
+    }
     let mut source = format!("{} + {catalog_name}", file_name(data));
     if !opts.unlabelled.is_empty() {
         source.push_str(&format!(" + {} unlabelled messages", unlabelled.len()));
     }
+    if !opts.annotated.is_empty() {
+        source.push_str(&format!(" + {} annotated messages", annotated.len()));
+    }
     Ok(Trainer::new(options)
         .with_extra(catalog)
+        .with_annotated(annotated)
         .with_unlabelled(unlabelled)
         .with_source(source))
 }

@@ -683,3 +683,111 @@ async fn a_spike_in_generated_traffic_raises_exactly_one_alert() {
         );
     }
 }
+
+#[tokio::test]
+async fn annotated_messages_train_the_model_but_are_never_tested() {
+    let j = Jiesu::new();
+    let dir = j.dir.path();
+    let data = dir.join("labelled.csv");
+    let rows = "小区停水三天,小区已经停水三天了物业不管,城乡建设\n\
+         违章建筑无人管,楼顶有人搭建违章建筑请城管处理,城乡建设\n\
+         物业乱收停车费,小区物业违规收取停车费,城乡建设\n\
+         拆迁安置房不交房,拆迁安置房工程延期回迁户无房可住,城乡建设\n\
+         学校乱收费,小学乱收补课费老师强制补课,教育文体\n\
+         幼儿园入学难,孩子上幼儿园报名难学位不够,教育文体\n\
+         中学老师体罚学生,班主任体罚学生请教育局调查,教育文体\n\
+         教师工资拖欠,乡村教师的绩效工资被学校拖欠,教育文体\n";
+    std::fs::write(&data, format!("title,detail,label\n{rows}{rows}")).unwrap();
+    let annotated = dir.join("annotated.csv");
+    std::fs::write(
+        &annotated,
+        "title,detail,label\n\
+         窨井盖丢失,路边窨井盖丢失晚上行人容易掉进去,城乡建设\n\
+         窨井盖松动,窨井盖松动车辆经过响声很大,城乡建设\n",
+    )
+    .unwrap();
+    let (data, annotated) = (data.to_str().unwrap(), annotated.to_str().unwrap());
+    let model = dir.join("m.json");
+    let out = j.run(
+        &[
+            "train",
+            "classify",
+            "--data",
+            data,
+            "--annotated",
+            annotated,
+            "--no-catalog",
+            "--out",
+            model.to_str().unwrap(),
+        ],
+        "",
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("on 16 rows"), "{stdout}");
+    let saved: Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
+    assert_eq!(saved["provenance"]["annotated_rows"], 2);
+    let out = j.run(
+        &[
+            "classify",
+            "--model",
+            model.to_str().unwrap(),
+            "--json",
+            "窨井盖不见了",
+        ],
+        "",
+    );
+    let p: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(p["top"][0][0], "城乡建设", "{p}");
+
+    // Cross-validation tests the 16 labelled rows, never the annotated ones.
+    let out = j.run(
+        &[
+            "eval",
+            "classify",
+            "--data",
+            data,
+            "--cv",
+            "2",
+            "--annotated",
+            annotated,
+            "--no-catalog",
+        ],
+        "",
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("(16 rows"), "{stdout}");
+    assert!(stdout.contains("16 messages, 2 classes"), "{stdout}");
+
+    // A missing file is named, and nothing is written.
+    std::fs::remove_file(&model).unwrap();
+    let out = j.run(
+        &[
+            "train",
+            "classify",
+            "--data",
+            data,
+            "--annotated",
+            "nowhere.csv",
+            "--out",
+            model.to_str().unwrap(),
+        ],
+        "",
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("annotated") && stderr.contains("nowhere.csv"),
+        "{stderr}"
+    );
+    assert!(!model.exists());
+}
