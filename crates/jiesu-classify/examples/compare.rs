@@ -747,12 +747,12 @@ fn main() {
         ),
     ];
     assert_eq!(
-        g1,
+        lsa_nb(100, 0.1),
         TrainOptions {
             calibrate: false,
             ..TrainOptions::default()
         },
-        "G1 is the shipped default"
+        "L4 is the shipped default"
     );
     let finals: Vec<(&str, TrainOptions, bool)> = finals
         .into_iter()

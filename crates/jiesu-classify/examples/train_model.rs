@@ -3,7 +3,9 @@
 //!
 //! ```text
 //! cargo run --release -p jiesu-classify --example train_model -- \
-//!     --data messages_labeled_train.csv --catalog category_catalog_3level.csv --out models/category.json
+//!     --data messages_labeled_train.csv --catalog category_catalog_3level.csv \
+//!     --unlabelled messages_with_votes.csv --unlabelled messages_with_replies.csv \
+//!     --out models/category.json
 //! ```
 
 use jiesu_classify::*;
@@ -11,6 +13,7 @@ use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (mut data, mut catalog, mut out) = (None, None, None);
+    let mut unlabelled = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let v = args.next().map(PathBuf::from);
@@ -18,6 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--data" => data = v,
             "--catalog" => catalog = v,
             "--out" => out = v,
+            "--unlabelled" => unlabelled.extend(v),
             other => return Err(format!("unknown argument {other}").into()),
         }
     }
@@ -38,6 +42,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(c) = &catalog {
         trainer = trainer.with_extra(read_catalog(c)?);
         source = format!("{source} + catalog {}", name(c));
+    }
+    if !unlabelled.is_empty() {
+        let mut texts = Vec::new();
+        for u in &unlabelled {
+            texts.extend(read_texts(u)?);
+        }
+        source = format!("{source} + {} unlabelled messages", texts.len());
+        trainer = trainer.with_unlabelled(texts);
     }
     let model = trainer.with_source(source).train(&rows.rows)?;
     model.save(&out)?;

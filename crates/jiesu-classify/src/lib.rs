@@ -5,11 +5,12 @@
 //! a softmax with a scale fitted on held-out folds turns scores into probabilities. The shipped
 //! method (chosen by cross-validation, see BENCHMARKS.md) is a one-vs-rest linear SVM trained by
 //! dual coordinate descent on naive-Bayes-scaled features (NBSVM), with the catalog's level-2 /
-//! level-3 names as extra training texts of their level-1 class. Logistic regression, naive
-//! Bayes, jieba word n-grams (crate feature `words`), self-training on unlabelled messages
-//! (optionally choosing pseudo-labels with a reply as context), latent (LSA) features learnt
-//! from unlabelled messages and a naive Bayes blend are there as options; the latter two are
-//! folded back into the n-gram weights, so every model is one linear model over n-grams.
+//! level-3 names as extra training texts of their level-1 class, latent (LSA) features learnt
+//! from the training and unlabelled texts, and a naive Bayes blend; the latter two are folded
+//! back into the n-gram weights, so every model is one linear model over n-grams. Logistic
+//! regression, naive Bayes, jieba word n-grams (crate feature `words`) and self-training on
+//! unlabelled messages (optionally choosing pseudo-labels with a reply as context) are there
+//! as options.
 //! Messages labelled apart from the training file can be added as annotated rows: trained on,
 //! never tested in cross-validation.
 //! Everything a model needs is in one versioned JSON file.
@@ -44,8 +45,9 @@ pub use train::{Method, SelfTraining, TrainOptions, Trainer};
 /// The model file shipped with jiesu (`models/category.json`, see `models/PROVENANCE.md`).
 pub const BUILTIN_MODEL: &[u8] = include_bytes!("../models/category.json");
 
-/// The shipped model: trained on the 914 labelled messages of the 2020 TipDM challenge and
-/// the catalog names, with the default options.
+/// The shipped model: trained on the 914 labelled messages of the 2020 TipDM challenge, the
+/// catalog names and the text of the challenge's 7,142 unlabelled messages, with the default
+/// options.
 pub fn builtin() -> Result<Model> {
     Model::from_json(BUILTIN_MODEL, "built-in model")
 }
