@@ -148,8 +148,13 @@ async fn idempotency_key_never_makes_a_second_ticket() {
 #[tokio::test]
 async fn keys_survive_a_restart_and_imports_dedupe_by_external_ref() {
     let (dir, store) = open().await;
+    // Keys are remembered for a day of the real clock: the ticket is from an hour ago.
+    let keyed = NewTicket {
+        received_at: Utc::now() - chrono::TimeDelta::hours(1),
+        ..new_ticket("x", Some("agent1:k1"), 1)
+    };
     let first = store
-        .create_tickets(vec![new_ticket("x", Some("agent1:k1"), 1)])
+        .create_tickets(vec![keyed.clone()])
         .await
         .unwrap()
         .remove(0)
@@ -163,7 +168,13 @@ async fn keys_survive_a_restart_and_imports_dedupe_by_external_ref() {
         .await
         .unwrap();
     let again = store
-        .create_tickets(vec![new_ticket("x", Some("agent1:k1"), 1), imported])
+        .create_tickets(vec![
+            NewTicket {
+                id: TicketId(uuid::Uuid::now_v7().to_string()),
+                ..keyed
+            },
+            imported,
+        ])
         .await
         .unwrap();
     assert!(again.iter().all(|c| c.existed));

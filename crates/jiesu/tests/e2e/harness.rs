@@ -44,6 +44,18 @@ impl Jiesu {
         child.wait_with_output().expect("jiesu output")
     }
 
+    /// Runs a subcommand that must succeed; its standard output.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args, "");
+        assert!(
+            out.status.success(),
+            "jiesu {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     /// A bearer token for a user, from `jiesu token`.
     pub fn token(&self, user: &str) -> String {
         let out = self.run(&["token", user], "");

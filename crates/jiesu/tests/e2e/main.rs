@@ -708,63 +708,42 @@ async fn annotated_messages_train_the_model_but_are_never_tested() {
     .unwrap();
     let (data, annotated) = (data.to_str().unwrap(), annotated.to_str().unwrap());
     let model = dir.join("m.json");
-    let out = j.run(
-        &[
-            "train",
-            "classify",
-            "--data",
-            data,
-            "--annotated",
-            annotated,
-            "--no-catalog",
-            "--out",
-            model.to_str().unwrap(),
-        ],
-        "",
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = j.ok(&[
+        "train",
+        "classify",
+        "--data",
+        data,
+        "--annotated",
+        annotated,
+        "--no-catalog",
+        "--out",
+        model.to_str().unwrap(),
+    ]);
     assert!(stdout.contains("on 16 rows"), "{stdout}");
     let saved: Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
     assert_eq!(saved["provenance"]["annotated_rows"], 2);
-    let out = j.run(
-        &[
-            "classify",
-            "--model",
-            model.to_str().unwrap(),
-            "--json",
-            "窨井盖不见了",
-        ],
-        "",
-    );
-    let p: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let stdout = j.ok(&[
+        "classify",
+        "--model",
+        model.to_str().unwrap(),
+        "--json",
+        "窨井盖不见了",
+    ]);
+    let p: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(p["top"][0][0], "城乡建设", "{p}");
 
     // Cross-validation tests the 16 labelled rows, never the annotated ones.
-    let out = j.run(
-        &[
-            "eval",
-            "classify",
-            "--data",
-            data,
-            "--cv",
-            "2",
-            "--annotated",
-            annotated,
-            "--no-catalog",
-        ],
-        "",
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = j.ok(&[
+        "eval",
+        "classify",
+        "--data",
+        data,
+        "--cv",
+        "2",
+        "--annotated",
+        annotated,
+        "--no-catalog",
+    ]);
     assert!(stdout.contains("(16 rows"), "{stdout}");
     assert!(stdout.contains("16 messages, 2 classes"), "{stdout}");
 
