@@ -106,19 +106,55 @@ pub struct Assistant {
     model: RwLock<Option<Arc<jiesu_classify::Model>>>,
     /// The file a retrained model is read from, and the modification time last read.
     model_file: Option<(std::path::PathBuf, Mutex<Option<std::time::SystemTime>>)>,
-    /// Level-1 catalog name → code, to turn the model's class into a catalog code.
-    level1: HashMap<String, String>,
+    /// A model's class → (catalog code, level): see [`catalog_codes`].
+    codes: HashMap<String, (String, u8)>,
 }
 
 /// The top categories the model proposes and the words that weighed most.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CategoryProposal {
-    /// (catalog code when the class is a catalog name, class, probability), best first.
+    /// (catalog code and level when the class is a catalog code or name, class,
+    /// probability), best first.
     pub top: Vec<serde_json::Value>,
     /// The words (character n-grams) that weighed most for the best class.
     pub words: Vec<serde_json::Value>,
     /// Where the model came from.
     pub model: String,
+}
+
+/// How a model's classes become catalog codes, so that a model trained on labels of any level
+/// proposes codes the order and the dispatch rules take: a class that is a catalog code is
+/// itself; a level-1 name is its node; a level-2 or level-3 name found once in the catalog is
+/// that node (a name found twice, such as 其他, is no code). A path of names
+/// (`城乡建设/住房保障与房地产/物业服务`) is the node at its end.
+fn catalog_codes(catalog: &[jiesu_core::CatalogNode]) -> HashMap<String, (String, u8)> {
+    let by_code: HashMap<&str, &jiesu_core::CatalogNode> =
+        catalog.iter().map(|c| (c.code.as_str(), c)).collect();
+    let mut names: HashMap<&str, usize> = HashMap::new();
+    for c in catalog.iter().filter(|c| c.level > 1) {
+        *names.entry(c.name.as_str()).or_default() += 1;
+    }
+    let mut codes = HashMap::new();
+    // Level 1 first: a level-1 name (交通运输) stays level 1 where a level-2 node has it too.
+    let mut nodes: Vec<&jiesu_core::CatalogNode> = catalog.iter().collect();
+    nodes.sort_by_key(|c| c.level);
+    for c in nodes {
+        let node = (c.code.clone(), c.level);
+        codes.insert(c.code.clone(), node.clone());
+        // The path of names from level 1 down to this node.
+        let mut path = vec![c.name.as_str()];
+        let mut parent = c.parent_code.as_deref();
+        while let Some(p) = parent.and_then(|p| by_code.get(p)) {
+            path.push(p.name.as_str());
+            parent = p.parent_code.as_deref();
+        }
+        path.reverse();
+        codes.insert(path.join("/"), node.clone());
+        if c.level == 1 || names.get(c.name.as_str()) == Some(&1) {
+            codes.entry(c.name.clone()).or_insert(node);
+        }
+    }
+    codes
 }
 
 impl Assistant {
@@ -135,12 +171,7 @@ impl Assistant {
             urgency: jiesu_assist::urgency::Rules::new(),
             model: RwLock::new(model),
             model_file: model_file.map(|p| (p, Mutex::new(None))),
-            level1: reference
-                .catalog
-                .iter()
-                .filter(|c| c.level == 1)
-                .map(|c| (c.name.clone(), c.code.clone()))
-                .collect(),
+            codes: catalog_codes(&reference.catalog),
         };
         assistant.reload_model();
         assistant
@@ -201,8 +232,10 @@ impl Assistant {
                 .iter()
                 .take(3)
                 .map(|(class, prob)| {
+                    let code = self.codes.get(class);
                     serde_json::json!({
-                        "code": self.level1.get(class),
+                        "code": code.map(|c| &c.0),
+                        "level": code.map(|c| c.1),
                         "name": class,
                         "probability": prob,
                     })

@@ -787,3 +787,87 @@ async fn a_retrained_model_file_is_used_without_a_restart() {
     let third = ask(state, token).await;
     assert_eq!(third["category"]["top"][0]["name"], "城乡建设");
 }
+
+#[tokio::test]
+async fn a_model_trained_on_leaf_labels_proposes_leaf_codes_that_route() {
+    use jiesu_classify::{Row, TrainOptions, Trainer};
+    // A city's own orders labelled at level 3, by code, by name and by path of names.
+    let rows = vec![
+        Row::new("小区停水三天", "小区停水三天了，物业不管", "011003"),
+        Row::new("物业乱收停车费", "小区物业违规收取停车费", "011003"),
+        Row::new("物业不修路灯", "小区路灯坏了一个月，物业不修", "011003"),
+        Row::new(
+            "学校乱收费",
+            "小学乱收补课费，老师强制学生补课",
+            "教育文体/教育收费/乱收费",
+        ),
+        Row::new(
+            "补课乱收费",
+            "中学老师强制学生参加收费补课",
+            "教育文体/教育收费/乱收费",
+        ),
+        Row::new(
+            "幼儿园收费高",
+            "幼儿园乱收费，收费标准不公开",
+            "教育文体/教育收费/乱收费",
+        ),
+        Row::new("出租车拒载", "出租车司机拒载乘客还绕路", "交通运输"),
+        Row::new("网约车绕路", "网约车司机绕路多收费", "交通运输"),
+        Row::new("出租车不打表", "出租车司机不打表乱要价", "交通运输"),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let model_file = dir.path().join("category.json");
+    Trainer::new(TrainOptions::default())
+        .train(&rows)
+        .unwrap()
+        .save(&model_file)
+        .unwrap();
+    let store = open_store(&dir.path().join("jiesu.db"), true).await;
+    let clock = Arc::new(ManualClock::new(beijing(2026, 11, 23, 10, 0)));
+    let state = AppState::with_model_file(store.clone(), clock, Some(model_file))
+        .await
+        .unwrap();
+    let (token, hash) = jiesu_server::auth::new_token();
+    store.add_token(&hash, "agent").await.unwrap();
+    let ask = |text: &str| {
+        let state = state.clone();
+        let token = token.clone();
+        let body = json!({ "text": text }).to_string();
+        async move {
+            let req = Request::builder()
+                .method("POST")
+                .uri("/api/v1/assist")
+                .header("authorization", format!("Bearer {token}"))
+                .header("content-type", "application/json")
+                .body(Body::from(body))
+                .unwrap();
+            let resp = app(state).oneshot(req).await.unwrap();
+            let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+            serde_json::from_slice::<Value>(&bytes).unwrap()
+        }
+    };
+    let a = ask("我们小区物业乱收停车费").await;
+    let top = &a["category"]["top"][0];
+    assert_eq!(
+        (&top["code"], &top["level"]),
+        (&json!("011003"), &json!(3)),
+        "{a}"
+    );
+    // The leaf routes by its catalog default unit (物业服务 → 住建委).
+    assert_eq!(a["unit"]["value"], "zjw", "{a}");
+
+    let a = ask("学校老师强制补课乱收费").await;
+    let top = &a["category"]["top"][0];
+    assert_eq!(top["code"], "140303", "{a}");
+    assert_eq!(top["level"], 3);
+
+    // A level-1 name stays level 1, though a level-2 node has the same name.
+    let a = ask("出租车司机拒载绕路").await;
+    let top = &a["category"]["top"][0];
+    assert_eq!(
+        (&top["name"], &top["level"]),
+        (&json!("交通运输"), &json!(1)),
+        "{a}"
+    );
+    assert_eq!(top["code"].as_str().map(str::len), Some(2), "{a}");
+}
