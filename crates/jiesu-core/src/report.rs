@@ -6,6 +6,7 @@
 //! page break between sections, inline SVG bar charts, nothing fetched from elsewhere). The
 //! server writes the same sections as Excel sheets and JSON.
 
+use crate::analytics::growth;
 use crate::directory::Directory;
 use crate::rollup::{Figure as UnitFigure, Outcome, Rollups};
 use crate::ticket::{Channel, china_offset};
@@ -155,11 +156,6 @@ pub struct Report {
     pub sections: Vec<Section>,
 }
 
-/// Growth of `now` over `before` (0.5 is +50%), none when there was nothing before.
-pub fn growth(now: i64, before: i64) -> Option<f64> {
-    (before > 0).then(|| (now - before) as f64 / before as f64)
-}
-
 /// `part / whole`, none when the whole is zero.
 pub fn share(part: i64, whole: i64) -> Option<f64> {
     (whole > 0).then(|| part as f64 / whole as f64)
@@ -167,7 +163,14 @@ pub fn share(part: i64, whole: i64) -> Option<f64> {
 
 fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    escape_html_into(&mut out, s);
+    out
+}
+
+/// Appends `text` to `out` with the five characters that matter in HTML text and attributes
+/// escaped.
+pub fn escape_html_into(out: &mut String, text: &str) {
+    for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
@@ -177,7 +180,6 @@ fn escape(s: &str) -> String {
             c => out.push(c),
         }
     }
-    out
 }
 
 /// A horizontal bar chart as inline SVG, sized for an A4 page.

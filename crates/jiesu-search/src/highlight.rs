@@ -6,6 +6,7 @@
 //! it re-tokenizes the whole answer and allocates for every token, which showed in the p99 of
 //! searches over long answers.
 
+use jiesu_core::report::escape_html_into as escape_into;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -194,20 +195,6 @@ pub(crate) fn render(text: &str, range: Range<usize>, marks: &[Range<usize>]) ->
         html.push('…');
     }
     html
-}
-
-/// Escapes the five characters that matter in HTML text and attributes.
-fn escape_into(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
 }
 
 #[cfg(test)]

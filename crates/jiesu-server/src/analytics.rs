@@ -91,13 +91,9 @@ impl From<Window> for Span {
     }
 }
 
-/// A category in the hot topics.
+/// A count against the window before and the same window of the past 4 weeks.
 #[derive(Debug, Clone, Serialize)]
-pub struct HotCategory {
-    /// Catalog code.
-    pub code: String,
-    /// Its name.
-    pub name: String,
+pub struct Trend {
     /// Tickets in the window.
     pub count: i64,
     /// Tickets in the previous window.
@@ -110,21 +106,50 @@ pub struct HotCategory {
     pub ratio: Option<f64>,
 }
 
+impl Trend {
+    /// The trend of `key`'s `count`, with its counts in the previous window and past weeks.
+    fn of(
+        key: &str,
+        count: i64,
+        before: &HashMap<String, i64>,
+        weeks: &[HashMap<String, i64>],
+    ) -> Trend {
+        let previous = before.get(key).copied().unwrap_or(0);
+        let past: Vec<i64> = weeks
+            .iter()
+            .map(|m| m.get(key).copied().unwrap_or(0))
+            .collect();
+        let base = baseline(&past);
+        Trend {
+            count,
+            previous,
+            growth: growth(count, previous),
+            baseline: base,
+            ratio: ratio(count, base),
+        }
+    }
+}
+
+/// A category in the hot topics.
+#[derive(Debug, Clone, Serialize)]
+pub struct HotCategory {
+    /// Catalog code.
+    pub code: String,
+    /// Its name.
+    pub name: String,
+    /// Its tickets.
+    #[serde(flatten)]
+    pub trend: Trend,
+}
+
 /// A term in the hot topics.
 #[derive(Debug, Clone, Serialize)]
 pub struct HotTerm {
     /// The term.
     pub term: String,
-    /// Tickets naming it in the window.
-    pub count: i64,
-    /// In the previous window.
-    pub previous: i64,
-    /// `(count - previous) / previous`, null when previous is 0.
-    pub growth: Option<f64>,
-    /// Mean of the same window in the past 4 weeks.
-    pub baseline: f64,
-    /// `count / baseline`, null when the baseline is 0.
-    pub ratio: Option<f64>,
+    /// The tickets naming it.
+    #[serde(flatten)]
+    pub trend: Trend,
 }
 
 /// A street in the hot topics.
@@ -217,47 +242,39 @@ pub async fn hot(
         .values()
         .sum();
 
-    // Categories and streets: the window, the previous one and the 4 past ones.
-    let mut categories = Vec::new();
-    let mut streets = Vec::new();
-    for d in [dim, Dim::Street] {
-        let now_counts = window_counts(state, d, w).await?;
-        let before = window_counts(state, d, prev).await?;
-        let mut weeks = Vec::with_capacity(BASELINE_WEEKS);
-        if d == dim {
-            for p in past {
-                weeks.push(window_counts(state, d, p).await?);
-            }
-        }
-        for (code, count) in top_of(&now_counts, top) {
-            let previous = before.get(&code).copied().unwrap_or(0);
-            if d == dim {
-                let past: Vec<i64> = weeks
-                    .iter()
-                    .map(|m| m.get(&code).copied().unwrap_or(0))
-                    .collect();
-                let base = baseline(&past);
-                categories.push(HotCategory {
-                    name: names.category(&code),
-                    code,
-                    count,
-                    previous,
-                    growth: growth(count, previous),
-                    baseline: base,
-                    ratio: ratio(count, base),
-                });
-            } else {
-                streets.push(HotStreet {
-                    name: names.division(&code),
-                    district: names.district_of(&code),
-                    code,
-                    count,
-                    previous,
-                    growth: growth(count, previous),
-                });
-            }
-        }
+    // Categories: the window, the previous one and the 4 past ones.
+    let now_counts = window_counts(state, dim, w).await?;
+    let before = window_counts(state, dim, prev).await?;
+    let mut weeks = Vec::with_capacity(BASELINE_WEEKS);
+    for p in past {
+        weeks.push(window_counts(state, dim, p).await?);
     }
+    let categories = top_of(&now_counts, top)
+        .into_iter()
+        .map(|(code, count)| HotCategory {
+            name: names.category(&code),
+            trend: Trend::of(&code, count, &before, &weeks),
+            code,
+        })
+        .collect();
+
+    // Streets: the window and the previous one.
+    let now_counts = window_counts(state, Dim::Street, w).await?;
+    let before = window_counts(state, Dim::Street, prev).await?;
+    let streets = top_of(&now_counts, top)
+        .into_iter()
+        .map(|(code, count)| {
+            let previous = before.get(&code).copied().unwrap_or(0);
+            HotStreet {
+                name: names.division(&code),
+                district: names.district_of(&code),
+                code,
+                count,
+                previous,
+                growth: growth(count, previous),
+            }
+        })
+        .collect();
 
     // Terms: the top of the window's bucket by index, then the same terms before.
     let grain = kind.grain();
@@ -274,21 +291,9 @@ pub async fn hot(
     }
     let terms = current
         .into_iter()
-        .map(|(term, count)| {
-            let previous = before.get(&term).copied().unwrap_or(0);
-            let past: Vec<i64> = weeks
-                .iter()
-                .map(|m| m.get(&term).copied().unwrap_or(0))
-                .collect();
-            let base = baseline(&past);
-            HotTerm {
-                term,
-                count,
-                previous,
-                growth: growth(count, previous),
-                baseline: base,
-                ratio: ratio(count, base),
-            }
+        .map(|(term, count)| HotTerm {
+            trend: Trend::of(&term, count, &before, &weeks),
+            term,
         })
         .collect();
 

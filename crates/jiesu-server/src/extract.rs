@@ -37,6 +37,19 @@ impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for
     }
 }
 
+/// A count asked for in a query (`limit`, `top`): `default` when absent, else 1 to `max`;
+/// a 422 naming `field` otherwise.
+pub fn bounded(field: &str, raw: Option<u32>, default: u32, max: u32) -> Result<u32, AppError> {
+    let n = raw.unwrap_or(default);
+    if !(1..=max).contains(&n) {
+        return Err(AppError::invalid(
+            field,
+            format!("must be between 1 and {max}"),
+        ));
+    }
+    Ok(n)
+}
+
 /// Parses JSON into `T`, naming the field at fault.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {

@@ -4,11 +4,9 @@
 
 mod common;
 
-use axum::body::Body;
 use axum::http::StatusCode;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
-use common::{TestUser, request, send};
-use http_body_util::BodyExt;
+use common::{TestUser, next_event, request, send};
 use jiesu_core::analytics::{Dim, Grain};
 use jiesu_core::{Actor, Caller, Channel, Intake, Role, TicketId, Urgency};
 use jiesu_server::app;
@@ -133,37 +131,6 @@ async fn app_at(now: DateTime<Utc>) -> App {
 impl App {
     async fn get(&self, who: &str, uri: &str) -> (StatusCode, Value) {
         send(&self.state, Some(&self.tokens[who]), "GET", uri, None).await
-    }
-}
-
-/// The next server-sent event on an open stream: its name and its data as JSON.
-async fn next_event(body: &mut Body) -> (String, Value) {
-    let mut text = String::new();
-    loop {
-        if let Some((event, rest)) = text.split_once("\n\n") {
-            let mut name = String::new();
-            let mut data = String::new();
-            for line in event.lines() {
-                if let Some(n) = line.strip_prefix("event:") {
-                    name = n.trim().to_string();
-                } else if let Some(d) = line.strip_prefix("data:") {
-                    data.push_str(d.trim());
-                }
-            }
-            if !name.is_empty() {
-                return (name, serde_json::from_str(&data).expect("JSON data"));
-            }
-            text = rest.to_string();
-            continue;
-        }
-        let frame = tokio::time::timeout(std::time::Duration::from_secs(5), body.frame())
-            .await
-            .expect("an event within five seconds")
-            .expect("the stream is open")
-            .expect("a frame");
-        if let Ok(data) = frame.into_data() {
-            text.push_str(std::str::from_utf8(&data).expect("UTF-8"));
-        }
     }
 }
 

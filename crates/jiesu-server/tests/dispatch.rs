@@ -43,20 +43,12 @@ impl World {
     }
 
     async fn ticket(&self, content: &str, category: &str) -> Value {
-        let (status, t) = self
-            .call(
-                "agent",
-                "POST",
-                "/api/v1/tickets",
-                Some(json!({
-                    "channel": "phone", "content": content, "category_code": category,
-                    "caller": {"name": "王女士", "phone": "13812341234"},
-                    "street_code": STREET,
-                })),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{t}");
-        t
+        self.create(json!({
+            "channel": "phone", "content": content, "category_code": category,
+            "caller": {"name": "王女士", "phone": "13812341234"},
+            "street_code": STREET,
+        }))
+        .await
     }
 
     async fn explain(&self, body: Value) -> Value {

@@ -34,20 +34,12 @@ impl World {
     /// A caller reports a broken street light at `at`.
     async fn report(&self, at: DateTime<Utc>, name: &str, phone: &str, content: &str) -> Value {
         self.clock.set(at);
-        let (status, t) = self
-            .call(
-                "agent",
-                "POST",
-                "/api/v1/tickets",
-                Some(json!({
-                    "channel": "phone", "title": "路灯不亮", "content": content,
-                    "category_code": LIGHT, "street_code": STREET,
-                    "caller": {"name": name, "phone": phone},
-                })),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{t}");
-        t
+        self.create(json!({
+            "channel": "phone", "title": "路灯不亮", "content": content,
+            "category_code": LIGHT, "street_code": STREET,
+            "caller": {"name": name, "phone": phone},
+        }))
+        .await
     }
 
     async fn duplicates(&self, ticket: &Value) -> Value {

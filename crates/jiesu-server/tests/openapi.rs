@@ -9,10 +9,13 @@
 //! time limits (policies, calendar, the scanner's warnings and the overdue queue), the callback
 //! list and the rates report in its three formats.
 
+mod common;
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use chrono::{DateTime, Utc};
+use common::next_event;
 use http_body_util::BodyExt;
 use jiesu_core::ivr::{CallOutcome, Choice, Menu, PhoneNumber};
 use jiesu_core::knowledge::{
@@ -2259,41 +2262,6 @@ async fn sign_out_ends_the_token() {
     assert!(media_types(&doc, op, "204").contains(&content_type(&out.headers)));
     let again = send(&t.app, Method::GET, "/api/v1/me", token, None, &[]).await;
     assert_eq!(again.status, StatusCode::UNAUTHORIZED);
-}
-
-/// The next server-sent event on an open stream: its name and its data as JSON.
-async fn next_event(body: &mut Body) -> (String, Value) {
-    let mut text = String::new();
-    loop {
-        if let Some((event, _)) = text.split_once("\n\n") {
-            let mut name = String::new();
-            let mut data = String::new();
-            for line in event.lines() {
-                if let Some(n) = line.strip_prefix("event:") {
-                    name = n.trim().to_string();
-                } else if let Some(d) = line.strip_prefix("data:") {
-                    data.push_str(d.trim());
-                }
-            }
-            if !name.is_empty() {
-                return (name, serde_json::from_str(&data).expect("JSON data"));
-            }
-            // A keep-alive comment: read on.
-            text = text
-                .split_once("\n\n")
-                .map(|(_, r)| r.to_string())
-                .unwrap_or_default();
-            continue;
-        }
-        let frame = tokio::time::timeout(std::time::Duration::from_secs(5), body.frame())
-            .await
-            .expect("an event within five seconds")
-            .expect("the stream is open")
-            .expect("a frame");
-        if let Ok(data) = frame.into_data() {
-            text.push_str(std::str::from_utf8(&data).expect("UTF-8"));
-        }
-    }
 }
 
 /// The knowledge base, the notice stream, the answer bot and the IVR through the documented

@@ -51,19 +51,13 @@ async fn start(path: &Path, fresh: bool, now: DateTime<Utc>) -> World {
 
 impl World {
     async fn new_ticket(&self, urgency: &str, content: &str) -> String {
-        let (status, t) = self
-            .call(
-                "agent",
-                "POST",
-                "/api/v1/tickets",
-                Some(json!({
-                    "channel": "phone", "content": content, "urgency": urgency,
-                    "caller": {"name": "赵先生", "phone": "13800001111"},
-                    "street_code": "110108007",
-                })),
-            )
+        let t = self
+            .create(json!({
+                "channel": "phone", "content": content, "urgency": urgency,
+                "caller": {"name": "赵先生", "phone": "13800001111"},
+                "street_code": "110108007",
+            }))
             .await;
-        assert_eq!(status, StatusCode::CREATED, "{t}");
         t["id"].as_str().unwrap().to_string()
     }
 
@@ -644,19 +638,13 @@ async fn assisted_tickets_keep_the_proposal_and_acceptance_is_counted() {
     .await;
     let text = "海淀北下关交大东路燃气味很重";
     // The agent keeps the proposed street but records the request as normal, not urgent.
-    let (status, t) = w
-        .call(
-            "agent",
-            "POST",
-            "/api/v1/tickets",
-            Some(json!({
-                "channel": "phone", "content": text, "assist": true,
-                "caller": {"name": "赵先生", "phone": "13800001111"},
-                "street_code": "110108007", "urgency": "normal",
-            })),
-        )
+    let t = w
+        .create(json!({
+            "channel": "phone", "content": text, "assist": true,
+            "caller": {"name": "赵先生", "phone": "13800001111"},
+            "street_code": "110108007", "urgency": "normal",
+        }))
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{t}");
     assert_eq!(t["proposal"]["street_code"], "110108007");
     assert_eq!(t["proposal"]["urgency"], "urgent");
     assert!(

@@ -322,6 +322,38 @@ async fn set_ticket_units(
     Ok(())
 }
 
+/// `text` with the LIKE wildcards (and the escape character) made literal, for a pattern used
+/// with `ESCAPE '\'`.
+fn like_literal(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// ` AND column LIKE pattern ESCAPE '\'`.
+fn and_like(q: &mut QueryBuilder<Sqlite>, column: &str, pattern: &str) {
+    q.push(format_args!(" AND {column} LIKE "))
+        .push_bind(pattern.to_string())
+        .push(" ESCAPE '\\'");
+}
+
+/// ` AND column IN (values…)`; nothing when there are no values.
+fn and_in<'a>(
+    q: &mut QueryBuilder<Sqlite>,
+    column: &str,
+    values: impl ExactSizeIterator<Item = &'a str>,
+) {
+    if values.len() == 0 {
+        return;
+    }
+    q.push(format_args!(" AND {column} IN ("));
+    let mut list = q.separated(", ");
+    for v in values {
+        list.push_bind(v.to_string());
+    }
+    q.push(")");
+}
+
 /// A page of `limit` tickets from rows of `seq` and `state` fetched with one row more than the
 /// page: the tickets, and the `seq` to continue from when there are more.
 fn ticket_page(
@@ -747,11 +779,7 @@ impl Store for SqliteStore {
             q.push(" AND caller_phone = ").push_bind(p.clone());
         }
         if let Some(text) = &f.text {
-            let escaped = text
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            let pattern = format!("%{escaped}%");
+            let pattern = format!("%{}%", like_literal(text));
             q.push(" AND (title LIKE ")
                 .push_bind(pattern.clone())
                 .push(" ESCAPE '\\' OR content LIKE ")

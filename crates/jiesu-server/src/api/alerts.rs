@@ -37,10 +37,7 @@ async fn list(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Value>> {
     who.require(READERS, "read alerts")?;
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=500).contains(&limit) {
-        return Err(AppError::invalid("limit", "must be between 1 and 500"));
-    }
+    let limit = crate::extract::bounded("limit", q.limit, 50, 500)?;
     let items: Vec<Value> = state
         .store
         .alerts(limit)

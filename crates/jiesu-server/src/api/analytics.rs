@@ -49,10 +49,7 @@ pub fn now_or_at(state: &AppState, at: Option<&str>) -> ApiResult<DateTime<Utc>>
 
 /// `top`, 10 by default, 1 to 100.
 fn top_of(top: Option<u32>) -> ApiResult<usize> {
-    match top.unwrap_or(10) {
-        n @ 1..=100 => Ok(n as usize),
-        _ => Err(AppError::invalid("top", "must be between 1 and 100")),
-    }
+    Ok(crate::extract::bounded("top", top, 10, 100)? as usize)
 }
 
 #[derive(Deserialize)]

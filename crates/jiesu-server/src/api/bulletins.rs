@@ -6,6 +6,7 @@
 //! sections and the page from [`jiesu_core::report`].
 
 use crate::AppState;
+use crate::api::reports::may_read;
 use crate::auth::Principal;
 use crate::error::{ApiResult, AppError};
 use crate::extract::ApiQuery;
@@ -15,7 +16,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
-use jiesu_core::Role;
 use jiesu_core::analytics::{Dim, Grain, WindowKind};
 use jiesu_core::export::ExportFilter;
 use jiesu_core::report::{
@@ -58,13 +58,6 @@ fn format_and_lang(format: Option<&str>, lang: Option<&str>) -> ApiResult<(Forma
         Some(_) => return Err(AppError::invalid("lang", "must be zh or en")),
     };
     Ok((format, lang))
-}
-
-fn may_read(who: &Principal) -> ApiResult<()> {
-    who.require(
-        &[Role::Analyst, Role::Supervisor, Role::Dispatcher],
-        "read reports",
-    )
 }
 
 /// The query string with `key` set to `value` (others kept).
@@ -227,7 +220,7 @@ fn terms_section(hot: &crate::analytics::Hot, before: Text) -> Section {
         bars: hot
             .terms
             .iter()
-            .map(|t| (t.term.clone(), t.count))
+            .map(|t| (t.term.clone(), t.trend.count))
             .collect(),
     });
     section.table = Some(Table {
@@ -244,10 +237,10 @@ fn terms_section(hot: &crate::analytics::Hot, before: Text) -> Section {
             .map(|t| {
                 vec![
                     Cell::Text(t.term.clone()),
-                    Cell::Count(t.count),
-                    Cell::Count(t.previous),
-                    Cell::Share(t.growth),
-                    Cell::Text(format!("{:.1}", t.baseline)),
+                    Cell::Count(t.trend.count),
+                    Cell::Count(t.trend.previous),
+                    Cell::Share(t.trend.growth),
+                    Cell::Text(format!("{:.1}", t.trend.baseline)),
                 ]
             })
             .collect(),
@@ -672,16 +665,8 @@ async fn ranking(
     OriginalUri(uri): OriginalUri,
     ApiQuery(q): ApiQuery<RankingQuery>,
 ) -> ApiResult<Response> {
-    may_read(&who)?;
+    let month = crate::api::reports::report_month(&state, &who, q.month)?;
     let (format, lang) = format_and_lang(q.format.as_deref(), q.lang.as_deref())?;
-    let month = q.month.unwrap_or_else(|| {
-        state
-            .clock
-            .now()
-            .with_timezone(&china_offset())
-            .format("%Y-%m")
-            .to_string()
-    });
     let bounds = crate::api::reports::month_bounds(&month)?;
     let rates = crate::api::reports::rates_table(
         &state.store,

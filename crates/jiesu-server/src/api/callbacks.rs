@@ -44,10 +44,7 @@ async fn list(
         Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
             .map_err(|_| AppError::invalid("date", "must be a date like 2026-11-24"))?,
     };
-    let limit = q.limit.unwrap_or(500);
-    if !(1..=5000).contains(&limit) {
-        return Err(AppError::invalid("limit", "must be between 1 and 5000"));
-    }
+    let limit = crate::extract::bounded("limit", q.limit, 500, 5000)?;
     let dir = state.directory();
     let rules = dir
         .time_limits()

@@ -553,11 +553,7 @@ struct QueueQuery {
 }
 
 fn limit(q: &QueueQuery) -> ApiResult<u32> {
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(AppError::invalid("limit", "must be between 1 and 200"));
-    }
-    Ok(limit)
+    crate::extract::bounded("limit", q.limit, 50, 200)
 }
 
 async fn waiting(state: &AppState, status: Status, limit: u32) -> ApiResult<Vec<Ticket>> {

@@ -186,14 +186,7 @@ fn statuses(raw: Option<&str>) -> ApiResult<Vec<EntryStatus>> {
 }
 
 fn limit(raw: Option<u32>, default: u32, max: u32) -> ApiResult<u32> {
-    let limit = raw.unwrap_or(default);
-    if !(1..=max).contains(&limit) {
-        return Err(AppError::invalid(
-            "limit",
-            format!("must be between 1 and {max}"),
-        ));
-    }
-    Ok(limit)
+    crate::extract::bounded("limit", raw, default, max)
 }
 
 /// `GET /knowledge/entries?status=active&category=01&limit=50&offset=0`.

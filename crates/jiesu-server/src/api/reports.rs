@@ -273,12 +273,21 @@ struct RatesQuery {
     w_satisfaction: Option<f64>,
 }
 
-/// Who may read reports, and the month asked for (this month in China by default).
-fn report_month(state: &AppState, who: &Principal, month: Option<String>) -> ApiResult<String> {
+/// Who may read reports: analysts, supervisors and dispatchers.
+pub(crate) fn may_read(who: &Principal) -> ApiResult<()> {
     who.require(
         &[Role::Analyst, Role::Supervisor, Role::Dispatcher],
         "read reports",
-    )?;
+    )
+}
+
+/// Who may read reports, and the month asked for (this month in China by default).
+pub(crate) fn report_month(
+    state: &AppState,
+    who: &Principal,
+    month: Option<String>,
+) -> ApiResult<String> {
+    may_read(who)?;
     Ok(month.unwrap_or_else(|| {
         state
             .clock

@@ -247,10 +247,7 @@ async fn list(
                 .map_err(|_| AppError::invalid("cursor", "is not a cursor from a previous page"))?,
         ),
     };
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=500).contains(&limit) {
-        return Err(AppError::invalid("limit", "must be between 1 and 500"));
-    }
+    let limit = crate::extract::bounded("limit", q.limit, 50, 500)?;
     // A unit user only ever lists its own unit's tickets.
     let unit = match who.unit_scope() {
         Some(own) => Some(own.to_string()),

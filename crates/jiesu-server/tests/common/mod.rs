@@ -170,6 +170,15 @@ impl World {
         t
     }
 
+    /// The agent records a ticket, which must succeed: the ticket.
+    pub async fn create(&self, body: Value) -> Value {
+        let (status, t) = self
+            .call("agent", "POST", "/api/v1/tickets", Some(body))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{t}");
+        t
+    }
+
     /// Sends one request as `user`.
     pub async fn call(
         &self,
@@ -202,5 +211,36 @@ impl AsId for String {
 impl AsId for Value {
     fn as_id(&self) -> &str {
         self.as_str().expect("an id")
+    }
+}
+
+/// The next server-sent event on an open stream: its name and its data as JSON.
+pub async fn next_event(body: &mut Body) -> (String, Value) {
+    let mut text = String::new();
+    loop {
+        if let Some((event, rest)) = text.split_once("\n\n") {
+            let mut name = String::new();
+            let mut data = String::new();
+            for line in event.lines() {
+                if let Some(n) = line.strip_prefix("event:") {
+                    name = n.trim().to_string();
+                } else if let Some(d) = line.strip_prefix("data:") {
+                    data.push_str(d.trim());
+                }
+            }
+            if !name.is_empty() {
+                return (name, serde_json::from_str(&data).expect("JSON data"));
+            }
+            text = rest.to_string();
+            continue;
+        }
+        let frame = tokio::time::timeout(std::time::Duration::from_secs(5), body.frame())
+            .await
+            .expect("an event within five seconds")
+            .expect("the stream is open")
+            .expect("a frame");
+        if let Ok(data) = frame.into_data() {
+            text.push_str(std::str::from_utf8(&data).expect("UTF-8"));
+        }
     }
 }

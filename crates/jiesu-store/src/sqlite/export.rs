@@ -1,7 +1,7 @@
 //! Export jobs and their run log on SQLite; the ticket read of a run uses the tickets'
 //! status, district and receiving-time indexes and goes by `seq`.
 
-use super::{SqliteStore, ticket_page};
+use super::{SqliteStore, and_in, and_like, like_literal, ticket_page};
 use crate::export::{ExportRun, ExportStore, StoredExport};
 use crate::{StoreError, StoreResult, from_millis, millis};
 use async_trait::async_trait;
@@ -56,12 +56,14 @@ fn run_from_row(row: &SqliteRow) -> StoreResult<ExportRun> {
     })
 }
 
-fn taken(name: &str) -> StoreError {
-    StoreError::Conflict(format!("an export job named '{name}' already exists"))
-}
-
-fn is_unique_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+/// A 409 where the job's name is taken, else the database error.
+fn name_taken(name: &str) -> impl FnOnce(sqlx::Error) -> StoreError + '_ {
+    move |e| match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => {
+            StoreError::Conflict(format!("an export job named '{name}' already exists"))
+        }
+        _ => e.into(),
+    }
 }
 
 #[async_trait]
@@ -83,13 +85,7 @@ impl ExportStore for SqliteStore {
         .bind(by)
         .fetch_one(&self.write)
         .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                taken(&job.name)
-            } else {
-                e.into()
-            }
-        })?;
+        .map_err(name_taken(&job.name))?;
         self.export_on(&self.write, id).await
     }
 
@@ -125,13 +121,7 @@ impl ExportStore for SqliteStore {
         .bind(resume_after.map(millis))
         .execute(&self.write)
         .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                taken(&job.name)
-            } else {
-                e.into()
-            }
-        })?;
+        .map_err(name_taken(&job.name))?;
         if result.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
@@ -204,22 +194,9 @@ impl ExportStore for SqliteStore {
         limit: u32,
     ) -> StoreResult<(Vec<Ticket>, Option<i64>)> {
         let mut q = QueryBuilder::<Sqlite>::new("SELECT seq, state FROM tickets WHERE 1 = 1");
-        if !f.statuses.is_empty() {
-            q.push(" AND status IN (");
-            let mut list = q.separated(", ");
-            for s in &f.statuses {
-                list.push_bind(s.as_str());
-            }
-            q.push(")");
-        }
+        and_in(&mut q, "status", f.statuses.iter().map(|s| s.as_str()));
         if let Some(c) = &f.category {
-            let escaped = c
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            q.push(" AND category_code LIKE ")
-                .push_bind(format!("{escaped}%"))
-                .push(" ESCAPE '\\'");
+            and_like(&mut q, "category_code", &format!("{}%", like_literal(c)));
         }
         if let Some(d) = &f.district {
             q.push(" AND district_code = ").push_bind(d.clone());

@@ -1,6 +1,6 @@
 //! The knowledge base on SQLite.
 
-use super::SqliteStore;
+use super::{SqliteStore, and_in, and_like, like_literal};
 use crate::knowledge::{Contact, EntryFilter, KnowledgeStore, MissingFiling, StoredEntry};
 use crate::{StoreError, StoreResult, from_millis, millis};
 use async_trait::async_trait;
@@ -193,17 +193,9 @@ impl KnowledgeStore for SqliteStore {
     async fn list_entries(&self, f: &EntryFilter) -> StoreResult<(Vec<StoredEntry>, u64)> {
         let filter = |q: &mut QueryBuilder<Sqlite>| {
             q.push(" WHERE 1 = 1");
-            if !f.statuses.is_empty() {
-                q.push(" AND status IN (");
-                let mut list = q.separated(", ");
-                for s in &f.statuses {
-                    list.push_bind(s.as_str());
-                }
-                q.push(")");
-            }
+            and_in(q, "status", f.statuses.iter().map(|s| s.as_str()));
             if let Some(c) = &f.category {
-                q.push(" AND category_code LIKE ")
-                    .push_bind(format!("{c}%"));
+                and_like(q, "category_code", &format!("{}%", like_literal(c)));
             }
         };
         let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM kb_entries");
