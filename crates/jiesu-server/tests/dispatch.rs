@@ -224,12 +224,7 @@ async fn a_rule_change_is_a_new_version_and_tickets_keep_the_version_that_routed
         .await;
     assert_eq!(first["routed_by"]["rules_version"], 1);
     assert_eq!(first["lead_unit"], "cgw");
-    let dispatched = first["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["kind"] == "dispatched")
-        .unwrap();
+    let dispatched = common::find(&first["events"], "kind", "dispatched");
     assert_eq!(dispatched["details"]["routing"]["rules_version"], 1);
 
     // A dispatcher who picks another unit than the rules is recorded as such.
@@ -393,12 +388,7 @@ async fn a_returned_ticket_reaches_review_and_an_upheld_return_goes_to_another_u
             None,
         )
         .await;
-    let flagged = detail["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["kind"] == "return_upheld")
-        .unwrap();
+    let flagged = common::find(&detail["events"], "kind", "return_upheld");
     assert_eq!(flagged["details"]["flagged_rule"], "park-facilities");
     let (_, r) = w
         .call("dispatcher", "GET", "/api/v1/dispatch/returns", None)
@@ -430,43 +420,25 @@ async fn a_returned_ticket_reaches_review_and_an_upheld_return_goes_to_another_u
         json!({"lead_unit": "ylj"}),
     )
     .await;
-    let (status, rep) = w
-        .call(
+    let rep = w
+        .get_ok(
             "analyst",
-            "GET",
             "/api/v1/reports/returns?from=2026-11-01&to=2026-11-30",
-            None,
         )
         .await;
-    assert_eq!(status, StatusCode::OK, "{rep}");
-    let ylj = rep["by_unit"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["key"] == "ylj")
-        .unwrap();
+    let ylj = common::find(&rep["by_unit"], "key", "ylj");
     assert_eq!(
         (&ylj["dispatched"], &ylj["returned"], &ylj["upheld"]),
         (&json!(2), &json!(1), &json!(1))
     );
     assert_eq!(ylj["return_rate"], 0.5);
     assert_eq!(ylj["name"], "北京市园林绿化局");
-    let park = rep["by_rule"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["key"] == "park-facilities")
-        .unwrap();
+    let park = common::find(&rep["by_rule"], "key", "park-facilities");
     assert_eq!(
         (&park["flagged"], &park["misroute_rate"]),
         (&json!(1), &json!(0.5))
     );
-    let cgw = rep["by_unit"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["key"] == "cgw")
-        .unwrap();
+    let cgw = common::find(&rep["by_unit"], "key", "cgw");
     assert_eq!(
         (&cgw["returned"], &cgw["refused"], &cgw["upheld"]),
         (&json!(1), &json!(1), &json!(0))

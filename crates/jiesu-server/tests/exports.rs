@@ -202,15 +202,9 @@ async fn a_six_hourly_export_runs_on_time_with_the_rows_its_filter_selects() {
     assert!(run_due(&w.state, w.clock.now()).await.unwrap().is_empty());
 
     // The run log, newest first, with the row counts; analysts may read it.
-    let (status, log) = w
-        .call(
-            "analyst",
-            "GET",
-            &format!("/api/v1/exports/{id}/runs"),
-            None,
-        )
+    let log = w
+        .get_ok("analyst", &format!("/api/v1/exports/{id}/runs"))
         .await;
-    assert_eq!(status, StatusCode::OK, "{log}");
     let items = log["items"].as_array().unwrap();
     assert_eq!(items.len(), 2);
     assert_eq!(items[0]["rows"], 3);

@@ -44,16 +44,8 @@ impl World {
 
     async fn duplicates(&self, ticket: &Value) -> Value {
         let id = ticket["id"].as_str().expect("an id");
-        let (status, d) = self
-            .call(
-                "dispatcher",
-                "GET",
-                &format!("/api/v1/tickets/{id}/duplicates"),
-                None,
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{d}");
-        d
+        self.get_ok("dispatcher", &format!("/api/v1/tickets/{id}/duplicates"))
+            .await
     }
 }
 
@@ -142,10 +134,7 @@ async fn three_callers_one_street_light_merged_replied_and_all_called_back() {
     assert_eq!(d["master"]["id"], first["id"]);
 
     // The dispatcher's queue shows each one's best proposal beside the routing.
-    let (status, q) = w
-        .call("dispatcher", "GET", "/api/v1/dispatch/queue", None)
-        .await;
-    assert_eq!(status, StatusCode::OK, "{q}");
+    let q = w.get_ok("dispatcher", "/api/v1/dispatch/queue").await;
     let item = |t: &Value| {
         q["items"]
             .as_array()
@@ -233,10 +222,7 @@ async fn three_callers_one_street_light_merged_replied_and_all_called_back() {
 
     // Tomorrow's callback list holds all three callers.
     w.clock.set(beijing(24, 8, 0));
-    let (status, list) = w
-        .call("agent", "GET", "/api/v1/callbacks?date=2026-11-24", None)
-        .await;
-    assert_eq!(status, StatusCode::OK, "{list}");
+    let list = w.get_ok("agent", "/api/v1/callbacks?date=2026-11-24").await;
     let phones: BTreeSet<&str> = list["items"]
         .as_array()
         .unwrap()

@@ -138,15 +138,12 @@ async fn the_daily_report_shows_the_days_totals_and_shares_in_html_and_excel() {
         .unwrap();
 
     // JSON: the numbers.
-    let (status, report) = w
-        .call(
+    let report = w
+        .get_ok(
             "analyst",
-            "GET",
             "/api/v1/reports/daily?date=2026-11-23&format=json",
-            None,
         )
         .await;
-    assert_eq!(status, StatusCode::OK, "{report}");
     let figures: BTreeMap<String, Value> = report["sections"][0]["figures"]
         .as_array()
         .unwrap()
@@ -281,66 +278,45 @@ async fn hourly_special_and_ranking_reports_answer_in_every_format() {
     w.clock.set(beijing(23, 15, 20));
 
     // The hour 14:00–15:00: two tickets.
-    let (status, hourly) = w
-        .call(
-            "dispatcher",
-            "GET",
-            "/api/v1/reports/hourly?format=json",
-            None,
-        )
+    let hourly = w
+        .get_ok("dispatcher", "/api/v1/reports/hourly?format=json")
         .await;
-    assert_eq!(status, StatusCode::OK, "{hourly}");
     assert_eq!(hourly["period"], "2026-11-23 14:00–15:00");
     assert_eq!(hourly["sections"][0]["figures"][0]["value"], 2);
 
     // The special report on the term 路灯 over the month so far: both tickets, newest first.
-    let (status, special) = w
-        .call(
+    let special = w
+        .get_ok(
             "analyst",
-            "GET",
             "/api/v1/reports/special?term=路灯&from=2026-11-01&to=2026-11-23&format=json",
-            None,
         )
         .await;
-    assert_eq!(status, StatusCode::OK, "{special}");
     assert_eq!(special["sections"][0]["figures"][0]["value"], 2);
     let samples = &special["sections"][3]["table"]["rows"];
     assert_eq!(samples[0][0], json!(second));
     assert_eq!(samples[1][0], json!(first));
     // By category 0102: all three, every ticket here being filed under 010204.
-    let (status, by_category) = w
-        .call(
+    let by_category = w
+        .get_ok(
             "analyst",
-            "GET",
             "/api/v1/reports/special?category=0102&from=2026-11-20&format=json",
-            None,
         )
         .await;
-    assert_eq!(status, StatusCode::OK, "{by_category}");
     assert_eq!(by_category["sections"][0]["figures"][0]["value"], 3);
     // Without a topic: the period's top category, the same.
-    let (status, top) = w
-        .call(
-            "analyst",
-            "GET",
-            "/api/v1/reports/special?format=json",
-            None,
-        )
+    let top = w
+        .get_ok("analyst", "/api/v1/reports/special?format=json")
         .await;
-    assert_eq!(status, StatusCode::OK, "{top}");
     assert_eq!(top["sections"][0]["figures"][0]["value"], 3);
     assert_eq!(top["title"]["zh"], "专报：城市建设和市政管理");
 
     // The month's ranking: 北下关街道 first by volume.
-    let (status, ranking) = w
-        .call(
+    let ranking = w
+        .get_ok(
             "analyst",
-            "GET",
             "/api/v1/reports/ranking?month=2026-11&format=json",
-            None,
         )
         .await;
-    assert_eq!(status, StatusCode::OK, "{ranking}");
     let top = &ranking["sections"][0]["table"]["rows"][0];
     assert_eq!(top[2], "北下关街道");
     assert_eq!(top[4], 3);
@@ -393,21 +369,13 @@ async fn units_that_let_deadlines_pass_show_in_the_daily_report() {
         .unwrap();
     assert!(scanned.events > 0);
     w.clock.set(beijing(24, 8, 0));
-    let (status, report) = w
-        .call(
+    let report = w
+        .get_ok(
             "analyst",
-            "GET",
             "/api/v1/reports/daily?date=2026-11-23&format=json",
-            None,
         )
         .await;
-    assert_eq!(status, StatusCode::OK, "{report}");
-    let units = report["sections"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["key"] == "overdue_units")
-        .unwrap();
+    let units = common::find(&report["sections"], "key", "overdue_units");
     let row = &units["table"]["rows"][0];
     let name = row[0].as_str().unwrap();
     assert!(

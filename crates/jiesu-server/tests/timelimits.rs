@@ -182,10 +182,7 @@ async fn callback_list_next_morning_and_unreachable_callers_are_closed() {
         .call("agent", "GET", "/api/v1/callbacks?date=2026-11-23", None)
         .await;
     assert!(!on(&today), "replied today: tomorrow's list");
-    let (status, tomorrow) = w
-        .call("agent", "GET", "/api/v1/callbacks?date=2026-11-24", None)
-        .await;
-    assert_eq!(status, StatusCode::OK, "{tomorrow}");
+    let tomorrow = w.get_ok("agent", "/api/v1/callbacks?date=2026-11-24").await;
     assert!(on(&tomorrow));
     let (status, _) = w.call("cgw", "GET", "/api/v1/callbacks", None).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -611,15 +608,9 @@ async fn a_generated_month_gives_the_rates_the_generator_knows() {
     }
 
     // The API gives the same table, and CSV and XLSX exports of it.
-    let (status, body) = w
-        .call(
-            "analyst",
-            "GET",
-            "/api/v1/reports/rates?month=2026-11&by=unit",
-            None,
-        )
+    let body = w
+        .get_ok("analyst", "/api/v1/reports/rates?month=2026-11&by=unit")
         .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["rows"].as_array().unwrap().len(), truth.len());
     let (status, _) = w
         .call("cgw", "GET", "/api/v1/reports/rates?month=2026-11", None)
@@ -661,15 +652,9 @@ async fn assisted_tickets_keep_the_proposal_and_acceptance_is_counted() {
         .await;
     assert!(p["proposal"].is_null());
 
-    let (status, r) = w
-        .call(
-            "analyst",
-            "GET",
-            "/api/v1/reports/assist?month=2026-11",
-            None,
-        )
+    let r = w
+        .get_ok("analyst", "/api/v1/reports/assist?month=2026-11")
         .await;
-    assert_eq!(status, StatusCode::OK, "{r}");
     let a = &r["acceptance"];
     assert_eq!(a["tickets"], 1);
     assert_eq!(

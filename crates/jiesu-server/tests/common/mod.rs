@@ -170,6 +170,13 @@ impl World {
         t
     }
 
+    /// A GET as `user` that must answer 200: the answer.
+    pub async fn get_ok(&self, user: &str, path: &str) -> Value {
+        let (status, v) = self.call(user, "GET", path, None).await;
+        assert_eq!(status, StatusCode::OK, "{v}");
+        v
+    }
+
     /// The agent records a ticket, which must succeed: the ticket.
     pub async fn create(&self, body: Value) -> Value {
         let (status, t) = self
@@ -243,4 +250,13 @@ pub async fn next_event(body: &mut Body) -> (String, Value) {
             text.push_str(std::str::from_utf8(&data).expect("UTF-8"));
         }
     }
+}
+
+/// The element of the JSON array `list` whose `field` is `value`; the test fails without one.
+pub fn find<'a>(list: &'a Value, field: &str, value: &str) -> &'a Value {
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .find(|e| e[field] == value)
+        .unwrap_or_else(|| panic!("no {field} = {value} in {list}"))
 }
