@@ -1,17 +1,15 @@
 //! Time limits, callbacks and the three rates through the real app, in virtual time, on a
 //! real SQLite file.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
-use http_body_util::BodyExt;
 use jiesu_core::rates::{GroupBy, Weights};
 use jiesu_core::{
     Actor, Caller, Channel, Command, Intake, ReplyOutcome, Role, Satisfaction, TicketId, Urgency,
     execute,
 };
 use jiesu_server::jobs::scan_once;
-use jiesu_server::{AppState, Clock, ManualClock, app};
+use jiesu_server::{AppState, Clock, ManualClock};
 use jiesu_store::{DynStore, NewTicket};
 use serde_json::{Value, json};
 
@@ -19,7 +17,6 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
-use tower::ServiceExt;
 
 fn beijing(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
     FixedOffset::east_opt(8 * 3600)
@@ -688,6 +685,19 @@ async fn assisted_tickets_keep_the_proposal_and_acceptance_is_counted() {
     );
 }
 
+/// What the assistant reads in `text`, asked by the holder of `token`.
+async fn assist(state: &AppState, token: &str, text: &str) -> Value {
+    common::send(
+        state,
+        Some(token),
+        "POST",
+        "/api/v1/assist",
+        Some(json!({ "text": text })),
+    )
+    .await
+    .1
+}
+
 /// Two tiny models that disagree: `swap` sends school complaints to 城乡建设.
 fn tiny_model(swap: bool) -> jiesu_classify::Model {
     use jiesu_classify::{Row, TrainOptions, Trainer};
@@ -721,21 +731,7 @@ async fn a_retrained_model_file_is_used_without_a_restart() {
         .unwrap();
     let (token, hash) = jiesu_server::auth::new_token();
     store.add_token(&hash, "agent").await.unwrap();
-    let ask = |state: AppState, token: String| async move {
-        let req = Request::builder()
-            .method("POST")
-            .uri("/api/v1/assist")
-            .header("authorization", format!("Bearer {token}"))
-            .header("content-type", "application/json")
-            .body(Body::from(
-                json!({"text": "小学老师强制学生补课乱收费"}).to_string(),
-            ))
-            .unwrap();
-        let resp = app(state).oneshot(req).await.unwrap();
-        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-        serde_json::from_slice::<Value>(&bytes).unwrap()
-    };
-    let first = ask(state.clone(), token.clone()).await;
+    let first = assist(&state, &token, "小学老师强制学生补课乱收费").await;
     assert_eq!(first["category"]["top"][0]["name"], "教育文体", "{first}");
     assert!(
         !first["category"]["words"].as_array().unwrap().is_empty(),
@@ -750,14 +746,14 @@ async fn a_retrained_model_file_is_used_without_a_restart() {
     std::thread::sleep(std::time::Duration::from_millis(20));
     tiny_model(true).save(&model_file).unwrap();
     assert!(state.assistant.reload_model());
-    let second = ask(state.clone(), token.clone()).await;
+    let second = assist(&state, &token, "小学老师强制学生补课乱收费").await;
     assert_eq!(second["category"]["top"][0]["name"], "城乡建设", "{second}");
 
     // A broken file leaves the model in use.
     std::thread::sleep(std::time::Duration::from_millis(20));
     std::fs::write(&model_file, b"{not a model").unwrap();
     assert!(!state.assistant.reload_model());
-    let third = ask(state, token).await;
+    let third = assist(&state, &token, "小学老师强制学生补课乱收费").await;
     assert_eq!(third["category"]["top"][0]["name"], "城乡建设");
 }
 
@@ -802,24 +798,7 @@ async fn a_model_trained_on_leaf_labels_proposes_leaf_codes_that_route() {
         .unwrap();
     let (token, hash) = jiesu_server::auth::new_token();
     store.add_token(&hash, "agent").await.unwrap();
-    let ask = |text: &str| {
-        let state = state.clone();
-        let token = token.clone();
-        let body = json!({ "text": text }).to_string();
-        async move {
-            let req = Request::builder()
-                .method("POST")
-                .uri("/api/v1/assist")
-                .header("authorization", format!("Bearer {token}"))
-                .header("content-type", "application/json")
-                .body(Body::from(body))
-                .unwrap();
-            let resp = app(state).oneshot(req).await.unwrap();
-            let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-            serde_json::from_slice::<Value>(&bytes).unwrap()
-        }
-    };
-    let a = ask("我们小区物业乱收停车费").await;
+    let a = assist(&state, &token, "我们小区物业乱收停车费").await;
     let top = &a["category"]["top"][0];
     assert_eq!(
         (&top["code"], &top["level"]),
@@ -829,13 +808,13 @@ async fn a_model_trained_on_leaf_labels_proposes_leaf_codes_that_route() {
     // The leaf routes by its catalog default unit (物业服务 → 住建委).
     assert_eq!(a["unit"]["value"], "zjw", "{a}");
 
-    let a = ask("学校老师强制补课乱收费").await;
+    let a = assist(&state, &token, "学校老师强制补课乱收费").await;
     let top = &a["category"]["top"][0];
     assert_eq!(top["code"], "140303", "{a}");
     assert_eq!(top["level"], 3);
 
     // A level-1 name stays level 1, though a level-2 node has the same name.
-    let a = ask("出租车司机拒载绕路").await;
+    let a = assist(&state, &token, "出租车司机拒载绕路").await;
     let top = &a["category"]["top"][0];
     assert_eq!(
         (&top["name"], &top["level"]),
